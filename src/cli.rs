@@ -1,0 +1,130 @@
+//! The command-line definition: clap derive structs only. Doc comments are the help text;
+//! checking flag combinations and resolving defaults happens in `cmd::*::plan`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The default tfLink-compatible API base.
+pub const DEFAULT_SERVER: &str = "https://tmpfile.link";
+
+/// Hand confidential files to someone through a public temporary-file host without trusting
+/// the host: files are encrypted locally with age, only ciphertext is uploaded, and the link
+/// and the passphrase are printed separately so they can travel over two channels.
+#[derive(Debug, Parser)]
+#[command(
+    name = "share",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  unexpected internal error
+  2  usage or configuration error
+  3  wrong passphrase, or no identity matches
+  4  not an age file or share payload, tampered, truncated, or work factor above the cap
+  5  link not found or expired
+  6  network, TLS, timeout or host error
+  7  local I/O error: output exists, permission denied, disk full";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Encrypt files locally, upload the ciphertext, print the link and the passphrase.
+    Send(SendArgs),
+    /// Download a share, decrypt it and write the original files.
+    Receive(ReceiveArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The passphrase can also come from the environment variable SHARE_PASSPHRASE; it is never
+accepted as a command-line value. --passphrase-file wins when both are given.
+
+Examples:
+  share send contract.pdf
+  share send --qr photos/ notes.txt
+  share send --passphrase-out pass.txt build.tar.gz")]
+pub struct SendArgs {
+    /// Files or directories to share; several are sent as one bundle.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print one JSON object on stdout instead of the two labelled lines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_out: Option<PathBuf>,
+
+    /// Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Also show the passphrase as a QR code on the terminal (stderr).
+    #[arg(long)]
+    pub qr: bool,
+
+    #[command(flatten)]
+    pub host: HostArgs,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The passphrase comes from --passphrase-file, the environment variable SHARE_PASSPHRASE, or a
+hidden prompt on the terminal; without a terminal and without either, receive fails at once.
+
+Examples:
+  share receive https://d.tmpfile.link/public/2026-11-22/1b2c.../share.age
+  share receive -o contract.pdf LINK
+  share receive -o - LINK | tar -t")]
+pub struct ReceiveArgs {
+    /// The link printed by `share send`, or a link to any age file.
+    #[arg(value_name = "LINK")]
+    pub link: String,
+
+    /// Where to write: a file name for a single file, a directory otherwise; `-` for stdout.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Read the passphrase from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Overwrite existing files. Without it, an existing file is never touched.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Refuse passphrase-encrypted files whose scrypt work factor (log2 N) is above this.
+    #[arg(long, value_name = "LOG_N", default_value_t = 20,
+          value_parser = clap::value_parser!(u8).range(1..=22))]
+    pub max_work_factor: u8,
+
+    /// Print one JSON object on stdout describing what was written.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Where the tfLink-compatible host lives.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// The tfLink-compatible API base URL.
+    #[arg(long, value_name = "URL", env = "SHARE_SERVER", default_value = DEFAULT_SERVER)]
+    pub server: String,
+}

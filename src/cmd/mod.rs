@@ -1,0 +1,4 @@
+//! One module per subcommand: orchestration only.
+
+pub mod receive;
+pub mod send;

@@ -1,0 +1,281 @@
+//! `share receive`: resolve the passphrase source and the destination (the plan), download
+//! the link as a stream, decrypt it on a blocking thread straight into a staging directory,
+//! and move the files into place only once the whole stream has authenticated.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use futures_util::TryStreamExt;
+use secrecy::SecretString;
+use url::Url;
+
+use crate::cli::ReceiveArgs;
+use crate::destination::Destination;
+use crate::error::{Failure, Kind};
+use crate::output::{self, ReceivedFile};
+use crate::passphrase::{self, Source};
+use crate::unpack::{self, Hashing, Unpacked, Written};
+use crate::{crypto, host, names, progress};
+
+/// The name given to an arbitrary age file when its link has no usable one.
+const FALLBACK_NAME: &str = "download";
+
+/// Where decrypted bytes go.
+#[derive(Debug)]
+pub enum Output {
+    Stdout,
+    /// Files: into `-o PATH`, or the current directory when `None`.
+    Files(Option<PathBuf>),
+}
+
+/// Everything `receive` will do, decided before any network I/O.
+#[derive(Debug)]
+pub struct Plan {
+    pub link: Url,
+    pub passphrase: Source,
+    pub output: Output,
+    pub force: bool,
+    pub json: bool,
+    pub quiet: bool,
+    pub max_work_factor: u8,
+}
+
+pub fn plan(args: ReceiveArgs) -> Result<Plan> {
+    let link = host::parse_user_url(&args.link, "the link")?;
+    let Some(source) = passphrase::source(args.passphrase_file.as_deref()) else {
+        return Err(Failure::new(
+            Kind::Usage,
+            "no passphrase: there is no terminal to ask on, and neither --passphrase-file nor SHARE_PASSPHRASE is set",
+        )
+        .hint("pass --passphrase-file FILE or set SHARE_PASSPHRASE")
+        .into());
+    };
+    let output = match args.output {
+        Some(path) if path.as_os_str() == "-" => Output::Stdout,
+        other => Output::Files(other),
+    };
+    if args.json && matches!(output, Output::Stdout) {
+        return Err(
+            Failure::new(Kind::Usage, "--json and -o - both want standard output")
+                .hint("drop one of them")
+                .into(),
+        );
+    }
+    Ok(Plan {
+        link,
+        passphrase: source,
+        output,
+        force: args.force,
+        json: args.json,
+        quiet: args.quiet,
+        max_work_factor: args.max_work_factor,
+    })
+}
+
+/// The passphrase, read up front when it comes from a file or the environment, so a bad
+/// source fails before the download; a prompt waits until the file is known to need one.
+enum Key {
+    Ready(SecretString),
+    Prompt,
+}
+
+pub async fn run(args: ReceiveArgs) -> Result<()> {
+    let plan = plan(args)?;
+    let key = match &plan.passphrase {
+        Source::Prompt => Key::Prompt,
+        source => Key::Ready(passphrase::read(source)?),
+    };
+    let destination = match &plan.output {
+        Output::Files(path) => Some(Destination::prepare(path.as_deref(), plan.force)?),
+        Output::Stdout => None,
+    };
+
+    let response = host::download(&host::client()?, &plan.link).await?;
+    let show = progress::visible(plan.quiet);
+    let bar = progress::bytes_bar(
+        response.content_length(),
+        "Downloading",
+        show && matches!(key, Key::Ready(_)),
+    );
+    let link = plan.link.clone();
+    let body = response.bytes_stream().map_err(move |err| {
+        let failure = match host::transport_error("download", &link, &err).downcast::<Failure>() {
+            Ok(failure) => failure,
+            Err(other) => Failure::new(Kind::Host, other.to_string()),
+        };
+        io::Error::other(failure)
+    });
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
+    let counted = bar.wrap_read(reader);
+
+    let fallback_name = link_file_name(&plan.link);
+    let max_work_factor = plan.max_work_factor;
+    let bar_for_prompt = bar.clone();
+    let received = tokio::task::spawn_blocking(move || -> Result<Received> {
+        let opened = crypto::open(counted)?;
+        if !opened.is_passphrase() {
+            return Err(Failure::new(
+                Kind::WrongKey,
+                "this file is encrypted to public keys, not to a passphrase",
+            )
+            .hint("ask the sender for a passphrase share")
+            .into());
+        }
+        let passphrase = match key {
+            Key::Ready(secret) => secret,
+            Key::Prompt => {
+                let secret = passphrase::read(&Source::Prompt)?;
+                if show {
+                    progress::reveal(&bar_for_prompt);
+                }
+                secret
+            }
+        };
+        let decrypted = opened.decrypt_with_passphrase(passphrase, max_work_factor)?;
+        write_payload(decrypted, destination, &fallback_name)
+    })
+    .await??;
+    bar.finish_and_clear();
+
+    if !plan.quiet {
+        for file in &received.files {
+            eprintln!(
+                "share: wrote {} ({} bytes)",
+                names::escape_for_terminal(&file.path),
+                file.size
+            );
+        }
+    }
+    if plan.json {
+        output::print_receive(&received.files, &received.sha256)?;
+    }
+    Ok(())
+}
+
+/// What a receive produced.
+struct Received {
+    files: Vec<ReceivedFile>,
+    sha256: String,
+}
+
+/// Turns the decrypted stream into output: a share payload is unpacked, any other age
+/// payload is written as one file; with no destination, bytes go to stdout.
+fn write_payload<R: Read>(
+    decrypted: R,
+    destination: Option<Destination>,
+    fallback_name: &str,
+) -> Result<Received> {
+    let (prefix, decrypted) =
+        crypto::peek(decrypted, unpack::MARKER_PEEK).map_err(crypto::payload_read_error)?;
+    let marker = unpack::read_marker(&prefix)?;
+    let mut hashing = Hashing::new(decrypted);
+    let files = match (marker, destination) {
+        (Some(marker), None) => {
+            if marker.files != 1 {
+                return Err(Failure::new(
+                    Kind::Usage,
+                    format!(
+                        "-o - needs a single-file share, and this one holds {} files",
+                        marker.files
+                    ),
+                )
+                .hint("nothing was written; give -o a directory instead")
+                .into());
+            }
+            let size = unpack::unpack_single_to(&mut hashing, &mut io::stdout().lock())?;
+            vec![ReceivedFile {
+                path: "-".to_owned(),
+                size,
+            }]
+        }
+        (None, None) => {
+            let size =
+                unpack::copy_raw(&mut hashing, &mut io::stdout().lock(), output::stdout_error)?;
+            vec![ReceivedFile {
+                path: "-".to_owned(),
+                size,
+            }]
+        }
+        (Some(marker), Some(destination)) => {
+            let unpacked = unpack::unpack(&mut hashing, marker, destination.staging())?;
+            placed(destination.commit(&unpacked)?)
+        }
+        (None, Some(destination)) => {
+            let size = unpack::write_raw(&mut hashing, &destination.staging().join(fallback_name))?;
+            let unpacked = Unpacked {
+                files: vec![Written {
+                    name: fallback_name.to_owned(),
+                    size,
+                }],
+                top_level: vec![(fallback_name.to_owned(), false)],
+            };
+            placed(destination.commit(&unpacked)?)
+        }
+    };
+    Ok(Received {
+        files,
+        sha256: hashing.hex_digest(),
+    })
+}
+
+fn placed(placed: Vec<crate::destination::Placed>) -> Vec<ReceivedFile> {
+    placed
+        .into_iter()
+        .map(|file| ReceivedFile {
+            path: output::path_text(&file.path),
+            size: file.size,
+        })
+        .collect()
+}
+
+/// The file name for an arbitrary age file: the link's last segment without `.age`, if it
+/// is a safe name, else a fixed fallback.
+fn link_file_name(link: &Url) -> String {
+    let last = link
+        .path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .unwrap_or_default();
+    let decoded = percent_decode(last);
+    let name = decoded.strip_suffix(".age").unwrap_or(&decoded);
+    if name.is_empty() || names::problem_with_component(name).is_some() || name.starts_with('.') {
+        FALLBACK_NAME.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_names_are_sanitised() {
+        let name = |link: &str| link_file_name(&Url::parse(link).unwrap());
+        assert_eq!(
+            name("https://d.tmpfile.link/public/2026/u/report.pdf.age"),
+            "report.pdf"
+        );
+        assert_eq!(
+            name("https://d.tmpfile.link/public/2026/u/a%20b.age"),
+            "a b"
+        );
+        assert_eq!(
+            name("https://d.tmpfile.link/public/2026/u/..%2Fetc"),
+            "download"
+        );
+        assert_eq!(
+            name("https://d.tmpfile.link/public/2026/u/.age"),
+            "download"
+        );
+        assert_eq!(name("https://d.tmpfile.link/"), "download");
+        assert_eq!(name("https://d.tmpfile.link/x/.bashrc"), "download");
+    }
+}

@@ -1,0 +1,334 @@
+//! `share send`: check everything that can be checked locally (the plan), then encrypt the
+//! payload on a blocking thread straight into the upload, and print the link and the
+//! passphrase only once the host has confirmed the upload.
+
+use std::fs::{self, OpenOptions};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::Result;
+use futures_util::StreamExt;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::archive::Payload;
+use crate::cli::SendArgs;
+use crate::error::{Failure, Kind, local_io};
+use crate::output::{self, SendFormat, SendReport};
+use crate::{crypto, host, names, passphrase, pipe, progress};
+
+/// The environment variables that carry tfLink account credentials.
+pub const USER_ID_ENV: &str = "TFLINK_USER_ID";
+pub const AUTH_TOKEN_ENV: &str = "TFLINK_AUTH_TOKEN";
+
+/// Everything `send` will do, decided before any network I/O.
+pub struct Plan {
+    pub payload: Payload,
+    pub endpoint: Url,
+    pub account: Option<host::Account>,
+    /// The user's own passphrase, already read and checked; `None` means generate one.
+    pub own_passphrase: Option<SecretString>,
+    pub passphrase_out: Option<PathBuf>,
+    pub format: SendFormat,
+    pub qr: bool,
+    pub quiet: bool,
+}
+
+/// Validates flags, environment and inputs. Fails with exit 2 (or 7 for unreadable input)
+/// before anything is encrypted or sent.
+pub fn plan(args: SendArgs) -> Result<Plan> {
+    let endpoint = host::upload_endpoint(&host::parse_user_url(&args.host.server, "--server")?);
+    let account = account_from_env()?;
+    let format = match (args.json, &args.passphrase_out) {
+        (true, _) => SendFormat::Json,
+        (false, Some(_)) => SendFormat::LinkOnly,
+        (false, None) => SendFormat::Labelled,
+    };
+    let own_passphrase = match passphrase::own_source(args.passphrase_file.as_deref()) {
+        Some(source) => {
+            let secret = passphrase::read(&source)?;
+            passphrase::check_strength(&secret)?;
+            Some(secret)
+        }
+        None => None,
+    };
+    let payload = Payload::collect(&args.paths)?;
+    refuse_if_too_large(crypto::ciphertext_len(0, payload.len()))?;
+    Ok(Plan {
+        payload,
+        endpoint,
+        account,
+        own_passphrase,
+        passphrase_out: args.passphrase_out,
+        format,
+        qr: args.qr,
+        quiet: args.quiet,
+    })
+}
+
+fn account_from_env() -> Result<Option<host::Account>> {
+    let non_empty = |name| std::env::var(name).ok().filter(|value| !value.is_empty());
+    match (non_empty(USER_ID_ENV), non_empty(AUTH_TOKEN_ENV)) {
+        (Some(user_id), Some(token)) => Ok(Some(host::Account {
+            user_id,
+            auth_token: SecretString::from(token),
+        })),
+        (None, None) => Ok(None),
+        _ => Err(Failure::new(
+            Kind::Usage,
+            format!("{USER_ID_ENV} and {AUTH_TOKEN_ENV} must be set together"),
+        )
+        .hint("set both for an account upload, or neither for an anonymous one")
+        .into()),
+    }
+}
+
+fn refuse_if_too_large(ciphertext_size: u64) -> Result<()> {
+    if ciphertext_size > host::MAX_UPLOAD_BYTES {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!(
+                "the encrypted share would be {ciphertext_size} bytes, over the host's limit of {} bytes",
+                host::MAX_UPLOAD_BYTES
+            ),
+        )
+        .hint("send fewer or smaller files; nothing was uploaded")
+        .into());
+    }
+    Ok(())
+}
+
+pub async fn run(args: SendArgs) -> Result<()> {
+    let plan = plan(args)?;
+    let show_status = !plan.quiet;
+    for skipped in &plan.payload.skipped {
+        if show_status {
+            eprintln!(
+                "share: skipped {} (not a regular file or directory)",
+                names::escape_for_terminal(&skipped.display().to_string())
+            );
+        }
+    }
+    // Created empty (0600, never overwriting) before the upload, so a bad path fails
+    // before anything is shared; removed again if the send fails.
+    let passphrase_file = match &plan.passphrase_out {
+        Some(path) => Some(PassphraseFile::create(path)?),
+        None => None,
+    };
+
+    let (passphrase, work_factor) = match plan.own_passphrase {
+        Some(own) => (own, crypto::OWN_WORK_FACTOR),
+        None => (passphrase::generate()?, crypto::GENERATED_WORK_FACTOR),
+    };
+    let payload = std::sync::Arc::new(plan.payload);
+    let plaintext_size = payload.len();
+
+    let (sender, mut receiver) = pipe::channel();
+    let encryption = {
+        let passphrase = passphrase.clone();
+        let payload = std::sync::Arc::clone(&payload);
+        tokio::task::spawn_blocking(move || {
+            encrypt_payload(&payload, passphrase, work_factor, sender)
+        })
+    };
+
+    // The encryptor sends the age header and nonce first: with them the exact ciphertext
+    // length is known, so the upload carries a Content-Length.
+    let prefix = match receiver.recv().await {
+        Some(Ok(prefix)) => prefix,
+        _ => {
+            return Err(encryption
+                .await?
+                .expect_err("encryption stopped before its header"));
+        }
+    };
+    let ciphertext_size = crypto::ciphertext_len(prefix.len() as u64, plaintext_size);
+    refuse_if_too_large(ciphertext_size)?;
+
+    let bar = progress::bytes_bar(
+        Some(ciphertext_size),
+        "Uploading",
+        progress::visible(plan.quiet),
+    );
+    let counted = {
+        let bar = bar.clone();
+        futures_util::stream::once(async { Ok(prefix) })
+            .chain(pipe::into_stream(receiver))
+            .inspect(move |chunk| {
+                if let Ok(chunk) = chunk {
+                    bar.inc(chunk.len() as u64);
+                }
+            })
+    };
+    let uploaded = host::upload(
+        &host::client()?,
+        &plan.endpoint,
+        counted,
+        ciphertext_size,
+        plan.account.as_ref(),
+    )
+    .await;
+    let encrypted = encryption.await?;
+    bar.finish_and_clear();
+    let (link, sha256) = match (uploaded, encrypted) {
+        // A problem with the input explains a failed upload better than the upload error.
+        (_, Err(err)) if crate::error::kind_of(&err).is_some() => return Err(err),
+        (Err(err), _) | (Ok(_), Err(err)) => return Err(err),
+        (Ok(link), Ok(sha256)) => (link, sha256),
+    };
+
+    let expires_at = plan.account.is_none().then(|| {
+        humantime::format_rfc3339_seconds(SystemTime::now() + host::ANONYMOUS_RETENTION).to_string()
+    });
+    if let Some(file) = passphrase_file {
+        file.write(&passphrase)?;
+    }
+    let shown_passphrase = plan
+        .passphrase_out
+        .is_none()
+        .then(|| passphrase.expose_secret());
+    let report = SendReport {
+        version: 1,
+        link: link.as_str(),
+        passphrase: shown_passphrase,
+        recipients: Vec::new(),
+        expires_at: expires_at.clone(),
+        size: plaintext_size,
+        ciphertext_size,
+        parts: 1,
+        sha256,
+    };
+    output::print_send(&report, plan.format)?;
+    if plan.qr {
+        show_qr(&passphrase, plan.quiet);
+    }
+    if show_status {
+        let expiry = match &expires_at {
+            Some(when) => format!("the link expires in 7 days ({when})"),
+            None => "account uploads are kept as long as your tfLink account keeps them".to_owned(),
+        };
+        let where_passphrase = match &plan.passphrase_out {
+            Some(path) => format!(" (the passphrase is in {})", path.display()),
+            None => String::new(),
+        };
+        eprintln!(
+            "share: send the link and the passphrase over different channels{where_passphrase}; {expiry}."
+        );
+    }
+    Ok(())
+}
+
+/// Runs on a blocking thread: scrypt, then the archive through age into the channel.
+/// Returns the SHA-256 of the plaintext payload.
+fn encrypt_payload(
+    payload: &Payload,
+    passphrase: SecretString,
+    work_factor: u8,
+    sender: pipe::Sender,
+) -> Result<String> {
+    let encryptor = crypto::passphrase_encryptor(passphrase, work_factor)?;
+    let mut encrypted = encryptor
+        .wrap_output(pipe::ChannelWriter::new(sender))
+        .map_err(|err| anyhow::Error::new(err).context("the upload stream closed"))?;
+    encrypted.flush()?;
+    let mut hashing = HashingWriter {
+        inner: &mut encrypted,
+        hasher: Sha256::new(),
+    };
+    payload.write_to(&mut hashing)?;
+    let digest = hashing.hasher.finalize();
+    encrypted.finish()?.flush()?;
+    Ok(crate::unpack::hex(&digest))
+}
+
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(data)?;
+        self.hasher.update(&data[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The `--passphrase-out` file: created empty up front, filled only after a successful
+/// upload, and removed if the send fails before that.
+struct PassphraseFile {
+    path: PathBuf,
+    file: Option<fs::File>,
+}
+
+impl PassphraseFile {
+    fn create(path: &Path) -> Result<PassphraseFile> {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(|err| {
+            if err.kind() == std::io::ErrorKind::AlreadyExists {
+                Failure::new(Kind::LocalIo, format!("{} already exists", path.display()))
+                    .hint("nothing was sent; choose a new file for --passphrase-out")
+                    .into()
+            } else {
+                local_io("create", path, &err)
+            }
+        })?;
+        Ok(PassphraseFile {
+            path: path.to_owned(),
+            file: Some(file),
+        })
+    }
+
+    fn write(mut self, passphrase: &SecretString) -> Result<()> {
+        let mut file = self.file.take().expect("written once");
+        let line = zeroize::Zeroizing::new(format!("{}\n", passphrase.expose_secret()));
+        file.write_all(line.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|err| local_io("write", &self.path, &err))?;
+        // Written: no longer ours to remove.
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for PassphraseFile {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The passphrase as a QR code on stderr. Only on a terminal: a QR code in a log file
+/// would be the passphrase in the log.
+fn show_qr(passphrase: &SecretString, quiet: bool) {
+    if !std::io::stderr().is_terminal() {
+        if !quiet {
+            eprintln!(
+                "share: --qr ignored: stderr is not a terminal, and the code would put the passphrase in a log"
+            );
+        }
+        return;
+    }
+    match qrcode::QrCode::new(passphrase.expose_secret().as_bytes()) {
+        Ok(code) => {
+            let rendered = code
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                .quiet_zone(true)
+                .build();
+            eprintln!("{rendered}");
+        }
+        Err(err) => eprintln!("share: cannot draw the QR code: {err}"),
+    }
+}

@@ -1,0 +1,254 @@
+//! The only module that touches `age`: building encryptors with an explicit scrypt work
+//! factor, predicting the exact ciphertext length, and opening untrusted age files with a
+//! work-factor cap, mapping every failure to the exit code product.md gives it.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use age::secrecy::SecretString;
+use age::{DecryptError, Decryptor, Encryptor};
+
+use crate::error::{Failure, Kind};
+
+/// The work factor (log2 N) for generated passphrases: their 110 bits of entropy protect
+/// them, not the KDF, so scrypt can be cheap (about 1 MiB and a few milliseconds).
+pub const GENERATED_WORK_FACTOR: u8 = 10;
+
+/// The work factor for a user's own passphrase: the reference age CLI's default.
+pub const OWN_WORK_FACTOR: u8 = 18;
+
+/// Read buffer in front of the decryptor: several ciphertext chunks per refill.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Every age file starts with this line (the version suffix follows).
+const AGE_MAGIC: &[u8] = b"age-encryption.org/";
+
+/// age's STREAM chunking: 64 KiB of plaintext per chunk, a 16-byte tag each.
+const CHUNK_SIZE: u64 = 64 * 1024;
+const TAG_SIZE: u64 = 16;
+
+/// Builds an encryptor for a passphrase. Runs scrypt once, so it takes as long as the work
+/// factor says; call it off the async runtime.
+pub fn passphrase_encryptor(
+    passphrase: SecretString,
+    work_factor: u8,
+) -> anyhow::Result<Encryptor> {
+    let mut recipient = age::scrypt::Recipient::new(passphrase);
+    recipient.set_work_factor(work_factor);
+    Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))
+}
+
+/// The exact length of an age file whose header and stream nonce (what
+/// `Encryptor::wrap_output` writes at once) take `prefix_len` bytes and whose plaintext is
+/// `plaintext_len` bytes. An empty plaintext still has one (empty, final) chunk.
+pub fn ciphertext_len(prefix_len: u64, plaintext_len: u64) -> u64 {
+    let chunks = plaintext_len.div_ceil(CHUNK_SIZE).max(1);
+    prefix_len + plaintext_len + chunks * TAG_SIZE
+}
+
+/// An age file whose header has been read and checked, ready to be decrypted.
+pub struct Opened<R: BufRead> {
+    decryptor: Decryptor<R>,
+}
+
+/// Reads and checks an age header from untrusted input.
+///
+/// Fails with exit 4 when the input is not an age file at all (for example a web page
+/// served with status 200), when the header is malformed, or when it uses an unknown
+/// version. Errors the input itself reports (a network failure) pass through unchanged.
+pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<BufReader<Prefixed<R>>>> {
+    let (start, input) = peek(input, AGE_MAGIC.len()).map_err(payload_read_error)?;
+    if start != AGE_MAGIC {
+        return Err(
+            Failure::new(Kind::BadPayload, "the link did not return an age file")
+                .hint(not_age_hint(&start))
+                .into(),
+        );
+    }
+    let input = BufReader::with_capacity(READ_BUFFER, input);
+    let decryptor = Decryptor::new_buffered(input).map_err(decrypt_error)?;
+    Ok(Opened { decryptor })
+}
+
+fn not_age_hint(start: &[u8]) -> &'static str {
+    let lowered = String::from_utf8_lossy(start).to_ascii_lowercase();
+    if lowered.trim_start().starts_with('<') {
+        "the host sent a web page instead; check that you copied the whole link printed by `share send`"
+    } else {
+        "check that you copied the whole link printed by `share send`"
+    }
+}
+
+impl<R: BufRead> Opened<R> {
+    /// Whether the file is encrypted to a passphrase (rather than to public keys).
+    pub fn is_passphrase(&self) -> bool {
+        self.decryptor.is_scrypt()
+    }
+
+    /// Unwraps the file key with a passphrase, refusing before scrypt runs when the file
+    /// asks for a work factor above `max_work_factor`.
+    pub fn decrypt_with_passphrase(
+        self,
+        passphrase: SecretString,
+        max_work_factor: u8,
+    ) -> anyhow::Result<impl Read> {
+        let mut identity = age::scrypt::Identity::new(passphrase);
+        identity.set_max_work_factor(max_work_factor);
+        self.decryptor
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .map_err(|err| match err {
+                DecryptError::ExcessiveWork { required, .. } => Failure::new(
+                    Kind::BadPayload,
+                    format!(
+                        "the file asks for scrypt work factor {required}, above the cap of {max_work_factor}"
+                    ),
+                )
+                .hint(
+                    "if you trust the sender, raise the cap with --max-work-factor \
+                     (each step doubles time and memory; 22 needs 4 GiB)",
+                )
+                .into(),
+                other => decrypt_error(other),
+            })
+    }
+}
+
+/// Maps an age header or key-unwrapping error to the documented exit codes.
+fn decrypt_error(err: DecryptError) -> anyhow::Error {
+    match err {
+        DecryptError::DecryptionFailed
+        | DecryptError::KeyDecryptionFailed
+        | DecryptError::NoMatchingKeys => Failure::new(Kind::WrongKey, "wrong passphrase")
+            .hint("check the passphrase you were given and try again")
+            .into(),
+        DecryptError::InvalidMac => Failure::new(
+            Kind::BadPayload,
+            "the age header failed its integrity check: the file was tampered with or corrupted",
+        )
+        .hint("ask the sender to share it again")
+        .into(),
+        DecryptError::UnknownFormat => Failure::new(
+            Kind::BadPayload,
+            "the file uses an age format version this tool does not know",
+        )
+        .hint("ask the sender to use age v1")
+        .into(),
+        DecryptError::Io(io) => payload_read_error(io),
+        other => Failure::new(
+            Kind::BadPayload,
+            format!("the file is not a valid age file: {other}"),
+        )
+        .hint("ask the sender to share it again")
+        .into(),
+    }
+}
+
+/// Maps an error met while reading decrypted data: an error raised by the input itself
+/// (already a [`Failure`], such as a network error) passes through; age's own errors mean
+/// the ciphertext was tampered with or cut short.
+pub fn payload_read_error(err: io::Error) -> anyhow::Error {
+    if err.get_ref().is_some_and(|inner| inner.is::<Failure>()) {
+        let inner = err.into_inner().expect("checked above");
+        return match inner.downcast::<Failure>() {
+            Ok(failure) => (*failure).into(),
+            Err(other) => anyhow::anyhow!(other),
+        };
+    }
+    match err.kind() {
+        io::ErrorKind::UnexpectedEof => Failure::new(
+            Kind::BadPayload,
+            "the download ended early: the file is truncated",
+        )
+        .hint("try again; if it keeps happening, ask the sender to share it again")
+        .into(),
+        _ => Failure::new(
+            Kind::BadPayload,
+            "the file failed authentication: it was tampered with, corrupted or cut short",
+        )
+        .hint("nothing was written; ask the sender to share it again")
+        .into(),
+    }
+}
+
+/// A reader whose first bytes were already read to look at them, put back in front.
+pub type Prefixed<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
+/// Reads up to `len` leading bytes (fewer only at end of input) and returns them together
+/// with a reader that yields the whole input again, those bytes included.
+pub fn peek<R: Read>(mut input: R, len: usize) -> io::Result<(Vec<u8>, Prefixed<R>)> {
+    let mut prefix = Vec::with_capacity(len);
+    (&mut input).take(len as u64).read_to_end(&mut prefix)?;
+    Ok((prefix.clone(), io::Cursor::new(prefix).chain(input)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn encrypt(plaintext: &[u8]) -> Vec<u8> {
+        let encryptor = passphrase_encryptor(SecretString::from("pass word"), 2).unwrap();
+        let mut out = vec![];
+        let mut writer = encryptor.wrap_output(&mut out).unwrap();
+        writer.write_all(plaintext).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn predicted_length_matches_real_ciphertext() {
+        let prefix_len = {
+            let encryptor = passphrase_encryptor(SecretString::from("pass word"), 2).unwrap();
+            let mut out = vec![];
+            encryptor.wrap_output(&mut out).unwrap();
+            out.len() as u64
+        };
+        for len in [0, 1, 65535, 65536, 65537, 3 * 65536, 200_000] {
+            let real = encrypt(&vec![7; len]).len() as u64;
+            assert_eq!(
+                ciphertext_len(prefix_len, len as u64),
+                real,
+                "plaintext {len}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_passphrase_and_tampering_are_told_apart() {
+        let file = encrypt(b"hello");
+        let opened = open(&file[..]).unwrap();
+        let err = opened
+            .decrypt_with_passphrase(SecretString::from("wrong"), 20)
+            .err()
+            .unwrap();
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::WrongKey));
+
+        let mut tampered = file.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let mut reader = open(&tampered[..])
+            .unwrap()
+            .decrypt_with_passphrase(SecretString::from("pass word"), 20)
+            .unwrap();
+        let err = payload_read_error(reader.read_to_end(&mut vec![]).unwrap_err());
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+    }
+
+    #[test]
+    fn work_factor_above_the_cap_is_refused() {
+        let err = open(&encrypt(b"x")[..])
+            .unwrap()
+            .decrypt_with_passphrase(SecretString::from("pass word"), 1)
+            .err()
+            .unwrap();
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert!(err.to_string().contains("work factor 2"));
+    }
+
+    #[test]
+    fn html_is_not_an_age_file() {
+        let err = open(&b"<!doctype html><p>hi</p>"[..]).err().unwrap();
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert!(err.to_string().contains("did not return an age file"));
+    }
+}

@@ -1,0 +1,635 @@
+//! End-to-end tests: the real `share` binary against the in-process tfLink stand-in.
+
+mod support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use support::tflink::{DownloadFault, StandIn, UploadFault};
+use support::{Sandbox, assert_failure, link_and_passphrase, texts};
+
+/// A plaintext no ciphertext would contain by chance.
+fn distinctive(len: usize) -> Vec<u8> {
+    let pattern = b"CONFIDENTIAL-PLAINTEXT-";
+    (0..len)
+        .map(|i| pattern[i % pattern.len()] ^ (i / 997) as u8)
+        .collect()
+}
+
+fn send(sandbox: &Sandbox, server: &StandIn, args: &[&str]) -> (String, String) {
+    let output = sandbox
+        .share(server)
+        .arg("send")
+        .args(args)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&output);
+    assert!(output.status.success(), "send failed: {stderr}");
+    link_and_passphrase(&stdout)
+}
+
+fn receive(
+    sandbox: &Sandbox,
+    server: &StandIn,
+    link: &str,
+    passphrase: &str,
+    args: &[&str],
+) -> std::process::Output {
+    sandbox
+        .share(server)
+        .arg("receive")
+        .args(args)
+        .arg(link)
+        .env("SHARE_PASSPHRASE", passphrase)
+        .output()
+        .unwrap()
+}
+
+/// The host must have seen only age ciphertext, under a neutral name, with none of `secrets`.
+fn assert_host_saw_only_ciphertext(server: &StandIn, secrets: &[&[u8]]) {
+    let uploads = server.uploads();
+    assert!(!uploads.is_empty());
+    for upload in uploads {
+        assert_eq!(upload.file_name.as_deref(), Some("share.age"));
+        assert_eq!(
+            upload.content_type.as_deref(),
+            Some("application/octet-stream")
+        );
+        assert!(
+            upload
+                .body
+                .starts_with(b"age-encryption.org/v1\n-> scrypt ")
+        );
+        for secret in secrets {
+            if secret.len() >= 8 {
+                assert!(
+                    !upload.body.windows(secret.len()).any(|w| w == *secret),
+                    "the host saw plaintext"
+                );
+            }
+        }
+    }
+}
+
+fn mode_of(path: &std::path::Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn single_files_of_boundary_sizes_round_trip() {
+    let server = StandIn::start();
+    for size in [0usize, 1, 65535, 65536, 65537, 3_000_000] {
+        let sender = Sandbox::new();
+        let name = format!("report-{size}.bin");
+        let content = distinctive(size);
+        sender.write(&name, &content);
+        let (link, passphrase) = send(&sender, &server, &[&name]);
+        assert_eq!(passphrase.split('-').count(), 10);
+
+        let receiver = Sandbox::new();
+        let output = receive(&receiver, &server, &link, &passphrase, &[]);
+        assert!(output.status.success(), "{}", texts(&output).1);
+        let written = receiver.work().join(&name);
+        assert_eq!(fs::read(&written).unwrap(), content, "size {size}");
+        assert_eq!(mode_of(&written), 0o600);
+        assert_eq!(Sandbox::listing(&receiver.work()), vec![name.clone()]);
+        let upload = server.uploads().pop().unwrap();
+        assert!(
+            !upload
+                .body
+                .windows(name.len())
+                .any(|w| w == name.as_bytes()),
+            "name leaked"
+        );
+        assert_host_saw_only_ciphertext(&server, &[&content[..content.len().min(64)]]);
+    }
+}
+
+#[test]
+fn directories_and_several_files_round_trip_as_one_bundle() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("project/src/main.rs", b"fn main() {}\n");
+    sender.write("project/docs/deep/nested/notes.txt", &distinctive(100_000));
+    fs::create_dir_all(sender.work().join("project/empty-dir")).unwrap();
+    sender.write("extra.txt", b"extra file");
+    let (link, passphrase) = send(&sender, &server, &["project", "extra.txt"]);
+
+    let receiver = Sandbox::new();
+    let output = receive(&receiver, &server, &link, &passphrase, &[]);
+    assert!(output.status.success(), "{}", texts(&output).1);
+    let work = receiver.work();
+    assert_eq!(
+        fs::read(work.join("project/src/main.rs")).unwrap(),
+        b"fn main() {}\n"
+    );
+    assert_eq!(
+        fs::read(work.join("project/docs/deep/nested/notes.txt")).unwrap(),
+        distinctive(100_000)
+    );
+    assert!(work.join("project/empty-dir").is_dir());
+    assert_eq!(fs::read(work.join("extra.txt")).unwrap(), b"extra file");
+    assert_eq!(Sandbox::listing(&work), vec!["extra.txt", "project"]);
+    for name in ["project", "main.rs", "notes.txt", "extra.txt"] {
+        let body = &server.uploads()[0].body;
+        assert!(
+            !body.windows(name.len()).any(|w| w == name.as_bytes()),
+            "{name} leaked to the host"
+        );
+    }
+}
+
+#[test]
+fn output_option_names_a_file_a_directory_or_stdout() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("a.txt", b"alpha");
+    sender.write("b.txt", b"beta");
+    let (single, single_pass) = send(&sender, &server, &["a.txt"]);
+    let (bundle, bundle_pass) = send(&sender, &server, &["a.txt", "b.txt"]);
+
+    let receiver = Sandbox::new();
+    // -o FILE: a single file gets that name.
+    let output = receive(
+        &receiver,
+        &server,
+        &single,
+        &single_pass,
+        &["-o", "renamed.txt"],
+    );
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(
+        fs::read(receiver.work().join("renamed.txt")).unwrap(),
+        b"alpha"
+    );
+
+    // -o DIR (existing): files go inside under their own names.
+    fs::create_dir(receiver.work().join("inbox")).unwrap();
+    let output = receive(&receiver, &server, &single, &single_pass, &["-o", "inbox"]);
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(
+        fs::read(receiver.work().join("inbox/a.txt")).unwrap(),
+        b"alpha"
+    );
+
+    // -o NEW for several files: a new directory.
+    let output = receive(&receiver, &server, &bundle, &bundle_pass, &["-o", "bundle"]);
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(
+        fs::read(receiver.work().join("bundle/b.txt")).unwrap(),
+        b"beta"
+    );
+
+    // -o -: the bytes on stdout, nothing on disk.
+    let before = Sandbox::listing(&receiver.work());
+    let output = receive(&receiver, &server, &single, &single_pass, &["-o", "-"]);
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(output.stdout, b"alpha");
+    assert_eq!(Sandbox::listing(&receiver.work()), before);
+
+    // -o - with several files is refused before anything is written.
+    let output = receive(&receiver, &server, &bundle, &bundle_pass, &["-o", "-"]);
+    assert_failure(&output, 2, "single-file share");
+}
+
+#[test]
+fn json_reports_agree_between_send_and_receive() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("data.csv", b"a,b\n1,2\n");
+    let output = sender
+        .share(&server)
+        .args(["send", "--json", "data.csv"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let sent: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sent["version"], 1);
+    assert_eq!(sent["parts"], 1);
+    assert_eq!(sent["recipients"], serde_json::json!([]));
+    assert!(sent["expires_at"].as_str().unwrap().ends_with('Z'));
+    let upload = server.uploads().pop().unwrap();
+    assert_eq!(
+        sent["ciphertext_size"].as_u64().unwrap(),
+        upload.body.len() as u64
+    );
+    let link = sent["link"].as_str().unwrap();
+    let passphrase = sent["passphrase"].as_str().unwrap();
+
+    let receiver = Sandbox::new();
+    let output = receive(&receiver, &server, link, passphrase, &["--json"]);
+    assert!(output.status.success());
+    let got: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(got["version"], 1);
+    assert_eq!(
+        got["files"],
+        serde_json::json!([{ "path": "data.csv", "size": 8 }])
+    );
+    assert_eq!(got["sha256"], sent["sha256"]);
+    assert_eq!(sent["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn passphrase_out_keeps_the_passphrase_off_stdout() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("build.tar", b"artifact");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--passphrase-out", "pass.txt", "build.tar"])
+        .output()
+        .unwrap();
+    let (stdout, _) = texts(&output);
+    assert!(output.status.success());
+    let pass_file = sandbox.work().join("pass.txt");
+    assert_eq!(mode_of(&pass_file), 0o600);
+    let passphrase = fs::read_to_string(&pass_file).unwrap();
+    assert!(passphrase.ends_with('\n'));
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(stdout.starts_with("http://"));
+    assert!(!stdout.contains(passphrase.trim()));
+
+    let receiver = Sandbox::new();
+    fs::copy(&pass_file, receiver.work().join("pass.txt")).unwrap();
+    let output = receiver
+        .share(&server)
+        .args(["receive", "--passphrase-file", "pass.txt", stdout.trim()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(
+        fs::read(receiver.work().join("build.tar")).unwrap(),
+        b"artifact"
+    );
+
+    // An existing passphrase file is never overwritten, and nothing is uploaded.
+    let uploads = server.uploads().len();
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--passphrase-out", "pass.txt", "build.tar"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 7, "already exists");
+    assert_eq!(fs::read_to_string(&pass_file).unwrap(), passphrase);
+    assert_eq!(server.uploads().len(), uploads);
+}
+
+#[test]
+fn failed_send_removes_the_passphrase_out_file_and_prints_no_passphrase() {
+    let server = StandIn::start();
+    server.set_upload_fault(UploadFault::HtmlOk);
+    let sandbox = Sandbox::new();
+    sandbox.write("secret.txt", b"secret");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--passphrase-out", "pass.txt", "secret.txt"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 6, "the host's reply was unusable");
+    assert!(!sandbox.work().join("pass.txt").exists());
+
+    let output = sandbox
+        .share(&server)
+        .args(["send", "secret.txt"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 6, "the host's reply was unusable");
+    assert!(!texts(&output).1.contains("Passphrase"));
+}
+
+#[test]
+fn own_passphrase_from_file_or_environment() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("notes.txt", b"my notes");
+    let strong = "orbit-velvet-canyon-mosaic-thunder-pickle";
+    sandbox.write("pass.txt", format!("{strong}\n").as_bytes());
+    let output = sandbox
+        .share(&server)
+        .args([
+            "send",
+            "--json",
+            "--passphrase-file",
+            "pass.txt",
+            "notes.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", texts(&output).1);
+    let sent: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sent["passphrase"], strong);
+    let header = String::from_utf8_lossy(&server.uploads()[0].body[..80]).into_owned();
+    assert!(
+        header.lines().nth(1).unwrap().ends_with(" 18"),
+        "own passphrases use work factor 18: {header}"
+    );
+
+    let receiver = Sandbox::new();
+    let output = receive(
+        &receiver,
+        &server,
+        sent["link"].as_str().unwrap(),
+        strong,
+        &[],
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        fs::read(receiver.work().join("notes.txt")).unwrap(),
+        b"my notes"
+    );
+}
+
+#[test]
+fn weak_own_passphrase_is_refused_before_anything_is_sent() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("notes.txt", b"my notes");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "notes.txt"])
+        .env("SHARE_PASSPHRASE", "password123")
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "too weak");
+    assert!(!texts(&output).1.contains("password123"));
+    assert!(server.uploads().is_empty());
+}
+
+#[test]
+fn wrong_passphrase_exits_3_and_writes_nothing() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("a.txt", b"alpha");
+    let (link, _) = send(&sender, &server, &["a.txt"]);
+    let receiver = Sandbox::new();
+    let output = receive(&receiver, &server, &link, "not-the-right-passphrase", &[]);
+    assert_failure(&output, 3, "wrong passphrase");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
+
+#[test]
+fn tampered_and_truncated_downloads_exit_4_and_write_nothing() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("big.bin", &distinctive(300_000));
+    let (link, passphrase) = send(&sender, &server, &["big.bin"]);
+    let body = server.uploads()[0].body.clone();
+    let full = body.len();
+    let mac_at = body.windows(4).position(|w| w == b"\n---").unwrap() + 10;
+    for (fault, needle) in [
+        (DownloadFault::FlipFromEnd(0), "failed authentication"),
+        (DownloadFault::FlipFromEnd(200_000), "failed authentication"),
+        (
+            DownloadFault::FlipFromEnd(full - 1 - mac_at),
+            "integrity check",
+        ),
+        (DownloadFault::Truncate(full - 1000), "cut short"),
+        (DownloadFault::Truncate(100), "truncated"),
+        (DownloadFault::Truncate(0), "did not return an age file"),
+    ] {
+        server.set_download_fault(fault.clone());
+        let receiver = Sandbox::new();
+        let output = receive(&receiver, &server, &link, &passphrase, &[]);
+        assert_failure(&output, 4, needle);
+        assert!(
+            Sandbox::listing(&receiver.work()).is_empty(),
+            "{fault:?} left files behind"
+        );
+    }
+}
+
+#[test]
+fn html_instead_of_ciphertext_exits_4() {
+    let server = StandIn::start();
+    server.set_download_fault(DownloadFault::HtmlOk);
+    let receiver = Sandbox::new();
+    let output = receive(
+        &receiver,
+        &server,
+        &server.missing_link(),
+        "whatever-pass",
+        &[],
+    );
+    assert_failure(&output, 4, "the link did not return an age file");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
+
+#[test]
+fn missing_or_expired_links_exit_5() {
+    let server = StandIn::start();
+    let receiver = Sandbox::new();
+    let output = receive(
+        &receiver,
+        &server,
+        &server.missing_link(),
+        "whatever-pass",
+        &[],
+    );
+    assert_failure(&output, 5, "not found or has expired (404");
+    server.set_download_fault(DownloadFault::Status(410));
+    let output = receive(
+        &receiver,
+        &server,
+        &server.missing_link(),
+        "whatever-pass",
+        &[],
+    );
+    assert_failure(&output, 5, "(410");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
+
+#[test]
+fn host_errors_exit_6() {
+    let server = StandIn::with_limit(1_000);
+    let sandbox = Sandbox::new();
+    sandbox.write("k.bin", &distinctive(5_000));
+    let output = sandbox
+        .share(&server)
+        .args(["send", "k.bin"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 6, "too large (413)");
+
+    let server = StandIn::start();
+    server.set_upload_fault(UploadFault::Status(503));
+    let output = sandbox
+        .share(&server)
+        .args(["send", "k.bin"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 6, "503");
+
+    // Nothing listens on a port just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = sandbox
+        .share(&server)
+        .args([
+            "send",
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+            "k.bin",
+        ])
+        .output()
+        .unwrap();
+    assert_failure(&output, 6, "cannot upload to 127.0.0.1");
+}
+
+#[test]
+fn too_large_payloads_are_refused_before_uploading() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    let file = fs::File::create(sandbox.work().join("huge.img")).unwrap();
+    file.set_len(100_000_001).unwrap(); // sparse: no 100 MB written
+    let output = sandbox
+        .share(&server)
+        .args(["send", "huge.img"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "over the host's limit");
+    assert!(server.uploads().is_empty());
+}
+
+#[test]
+fn no_passphrase_source_without_a_terminal_fails_at_once() {
+    let server = StandIn::start();
+    let receiver = Sandbox::new();
+    let started = Instant::now();
+    let output = receiver
+        .share(&server)
+        .args(["receive", &server.missing_link()])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "no passphrase");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        server.downloads().is_empty(),
+        "it must fail before downloading"
+    );
+}
+
+#[test]
+fn existing_output_is_never_touched_without_force() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("a.txt", b"new content");
+    let (link, passphrase) = send(&sender, &server, &["a.txt"]);
+
+    let receiver = Sandbox::new();
+    receiver.write("a.txt", b"precious");
+    let output = receive(&receiver, &server, &link, &passphrase, &[]);
+    assert_failure(&output, 7, "a.txt already exists");
+    assert_eq!(
+        fs::read(receiver.work().join("a.txt")).unwrap(),
+        b"precious"
+    );
+    assert_eq!(Sandbox::listing(&receiver.work()), vec!["a.txt"]);
+
+    let output = receive(&receiver, &server, &link, &passphrase, &["-o", "a.txt"]);
+    assert_failure(&output, 7, "already exists");
+    assert_eq!(
+        fs::read(receiver.work().join("a.txt")).unwrap(),
+        b"precious"
+    );
+
+    let output = receive(&receiver, &server, &link, &passphrase, &["--force"]);
+    assert!(output.status.success());
+    assert_eq!(
+        fs::read(receiver.work().join("a.txt")).unwrap(),
+        b"new content"
+    );
+    assert_eq!(Sandbox::listing(&receiver.work()), vec!["a.txt"]);
+}
+
+#[test]
+fn account_credentials_go_in_headers_and_must_come_in_pairs() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"alpha");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--json", "a.txt"])
+        .env("TFLINK_USER_ID", "user-42")
+        .env("TFLINK_AUTH_TOKEN", "token-secret")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", texts(&output).1);
+    let sent: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sent["expires_at"], serde_json::Value::Null);
+    let upload = server.uploads().pop().unwrap();
+    assert_eq!(upload.headers["x-user-id"], "user-42");
+    assert_eq!(upload.headers["x-auth-token"], "token-secret");
+
+    let output = sandbox
+        .share(&server)
+        .args(["send", "a.txt"])
+        .env("TFLINK_USER_ID", "user-42")
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "must be set together");
+}
+
+#[test]
+fn bad_inputs_and_links_are_usage_errors() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .share(&server)
+        .args(["send", "missing.pdf"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "cannot read missing.pdf");
+    let output = sandbox
+        .share(&server)
+        .args(["receive", "ftp://example.invalid/x"])
+        .env("SHARE_PASSPHRASE", "x")
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "http:// or https://");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--server", "not a url", "x"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "--server is not a valid URL");
+    sandbox.write("pass.txt", b"\n");
+    let output = sandbox
+        .share(&server)
+        .args([
+            "receive",
+            "--passphrase-file",
+            "pass.txt",
+            &server.missing_link(),
+        ])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "is empty");
+}
+
+#[test]
+fn stderr_in_a_pipe_carries_no_progress_bar() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.bin", &distinctive(500_000));
+    let output = sandbox
+        .share(&server)
+        .args(["send", "a.bin"])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&output);
+    assert!(!stderr.contains("Uploading"));
+    assert_eq!(stderr.lines().count(), 1, "just the hint: {stderr:?}");
+    assert!(stderr.contains("different channels"));
+    assert!(stderr.contains("expires in 7 days"));
+
+    let output = sandbox
+        .share(&server)
+        .args(["send", "-q", "a.bin"])
+        .output()
+        .unwrap();
+    assert!(output.stderr.is_empty());
+}

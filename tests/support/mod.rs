@@ -1,0 +1,98 @@
+//! Test support: the tfLink stand-in and helpers to run the real `share` binary in a
+//! private working directory and HOME.
+#![allow(dead_code)]
+
+pub mod tflink;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A private directory for one test: its own HOME and working directory.
+pub struct Sandbox {
+    pub root: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("home")).unwrap();
+        std::fs::create_dir(root.path().join("work")).unwrap();
+        Sandbox { root }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.root.path().join("work")
+    }
+
+    /// A file in the working directory.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.work().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// `share` with a clean environment, no terminal on stdin, run in the working directory.
+    pub fn share(&self, server: &tflink::StandIn) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_share"));
+        command
+            .current_dir(self.work())
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("SHARE_SERVER", server.api_base())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Names in `dir` (not recursive), sorted, hidden ones included.
+    pub fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// stdout and stderr as text.
+pub fn texts(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The link and passphrase from `share send`'s labelled lines.
+pub fn link_and_passphrase(stdout: &str) -> (String, String) {
+    let field = |label: &str| {
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label} line in {stdout:?}"))
+            .trim()
+            .to_owned()
+    };
+    (field("Link:"), field("Passphrase:"))
+}
+
+/// Asserts a failure: the exit code, exactly one stderr line containing `needle`, nothing on stdout.
+pub fn assert_failure(output: &Output, code: i32, needle: &str) {
+    let (stdout, stderr) = texts(output);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one line on stderr, got: {stderr:?}"
+    );
+    assert!(
+        stderr.contains(needle),
+        "stderr {stderr:?} lacks {needle:?}"
+    );
+    assert!(stdout.is_empty(), "stdout should be empty, got {stdout:?}");
+}

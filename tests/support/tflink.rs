@@ -1,0 +1,297 @@
+//! An in-process stand-in for tfLink, following its documented API: `POST /api/upload`
+//! (multipart field `file`, optional `X-User-Id`/`X-Auth-Token`), a JSON reply whose
+//! `downloadLink` is on a separate download host (here a second port), a 100 MB limit
+//! answered with 413, and plain GET downloads. It records every request so tests can check
+//! what the host saw, and it can be told to misbehave.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+/// tfLink's per-file limit.
+pub const LIMIT: u64 = 100_000_000;
+
+/// What one upload delivered.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub headers: HeaderMap,
+}
+
+/// How the upload endpoint misbehaves.
+#[derive(Debug, Clone, Default)]
+pub enum UploadFault {
+    #[default]
+    None,
+    /// An HTML page with status 200.
+    HtmlOk,
+    /// This status with an error body.
+    Status(u16),
+}
+
+/// How the download host misbehaves.
+#[derive(Debug, Clone, Default)]
+pub enum DownloadFault {
+    #[default]
+    None,
+    /// An HTML page with status 200.
+    HtmlOk,
+    /// The stored bytes with one bit flipped at this offset from the end.
+    FlipFromEnd(usize),
+    /// Only this many leading bytes, with a matching Content-Length.
+    Truncate(usize),
+    /// This status.
+    Status(u16),
+}
+
+#[derive(Default)]
+struct Shared {
+    uploads: Vec<Upload>,
+    files: HashMap<String, Vec<u8>>,
+    downloads: Vec<String>,
+    upload_fault: UploadFault,
+    download_fault: DownloadFault,
+    limit: u64,
+    counter: u64,
+}
+
+#[derive(Clone)]
+struct AppState {
+    shared: Arc<Mutex<Shared>>,
+    download_base: String,
+}
+
+pub struct StandIn {
+    api: SocketAddr,
+    download: SocketAddr,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl StandIn {
+    pub fn start() -> StandIn {
+        StandIn::with_limit(LIMIT)
+    }
+
+    /// A stand-in with a smaller per-file limit, to provoke 413 without 100 MB of traffic.
+    pub fn with_limit(limit: u64) -> StandIn {
+        let api_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let download_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        api_listener.set_nonblocking(true).unwrap();
+        download_listener.set_nonblocking(true).unwrap();
+        let api = api_listener.local_addr().unwrap();
+        let download = download_listener.local_addr().unwrap();
+        let shared = Arc::new(Mutex::new(Shared {
+            limit,
+            ..Shared::default()
+        }));
+        let state = AppState {
+            shared: Arc::clone(&shared),
+            download_base: format!("http://{download}"),
+        };
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let api_app = Router::new()
+                    .route("/api/upload", post(handle_upload))
+                    .layer(DefaultBodyLimit::disable())
+                    .with_state(state.clone());
+                let download_app = Router::new()
+                    .route("/{*path}", get(handle_download))
+                    .with_state(state);
+                let api_listener = tokio::net::TcpListener::from_std(api_listener).unwrap();
+                let download_listener =
+                    tokio::net::TcpListener::from_std(download_listener).unwrap();
+                let api_server = axum::serve(api_listener, api_app);
+                let download_server = axum::serve(download_listener, download_app);
+                let _ = tokio::join!(api_server, download_server);
+            });
+        });
+        StandIn {
+            api,
+            download,
+            shared,
+        }
+    }
+
+    /// The API base to give `share` as `--server`.
+    pub fn api_base(&self) -> String {
+        format!("http://{}", self.api)
+    }
+
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.shared.lock().unwrap().uploads.clone()
+    }
+
+    /// Paths requested from the download host, in order.
+    pub fn downloads(&self) -> Vec<String> {
+        self.shared.lock().unwrap().downloads.clone()
+    }
+
+    pub fn set_upload_fault(&self, fault: UploadFault) {
+        self.shared.lock().unwrap().upload_fault = fault;
+    }
+
+    pub fn set_download_fault(&self, fault: DownloadFault) {
+        self.shared.lock().unwrap().download_fault = fault;
+    }
+
+    /// Puts bytes on the download host (as if uploaded with curl) and returns their link.
+    pub fn host_file(&self, name: &str, bytes: Vec<u8>) -> String {
+        let path = format!("public/2026-11-22/hosted/{name}");
+        self.shared
+            .lock()
+            .unwrap()
+            .files
+            .insert(path.clone(), bytes);
+        format!("http://{}/{path}", self.download)
+    }
+
+    /// A link on the download host that holds nothing.
+    pub fn missing_link(&self) -> String {
+        format!("http://{}/public/2026-11-22/none/share.age", self.download)
+    }
+}
+
+async fn handle_upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let fault = state.shared.lock().unwrap().upload_fault.clone();
+    let limit = state.shared.lock().unwrap().limit;
+    let mut received = None;
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return error(StatusCode::BAD_REQUEST, "Malformed upload"),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let file_name = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(str::to_owned);
+        let mut body = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() as u64 > limit {
+                        return error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "File too large. Maximum size is 100MB",
+                        );
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return error(StatusCode::BAD_REQUEST, "Upload interrupted"),
+            }
+        }
+        received = Some(Upload {
+            file_name,
+            content_type,
+            body,
+            headers: headers.clone(),
+        });
+    }
+    let Some(upload) = received else {
+        return error(StatusCode::BAD_REQUEST, "No file uploaded");
+    };
+    let mut shared = state.shared.lock().unwrap();
+    shared.uploads.push(upload.clone());
+    match fault {
+        UploadFault::HtmlOk => return html(),
+        UploadFault::Status(code) => {
+            return error(StatusCode::from_u16(code).unwrap(), "Upload failed");
+        }
+        UploadFault::None => {}
+    }
+    shared.counter += 1;
+    let name = upload
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "file".to_owned());
+    let account = upload.headers.contains_key("x-user-id");
+    let area = if account { "user" } else { "public" };
+    let path = format!(
+        "{area}/2026-11-22/{:08x}-0000-4000-8000-{:012x}/{name}",
+        shared.counter, shared.counter
+    );
+    let size = upload.body.len();
+    shared.files.insert(path.clone(), upload.body);
+    let link = format!("{}/{path}", state.download_base);
+    let reply = serde_json::json!({
+        "fileName": name,
+        "downloadLink": link,
+        "downloadLinkEncoded": link.replace(' ', "%20"),
+        "size": size,
+        "type": "application/octet-stream",
+        "uploadedTo": area,
+    });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        reply.to_string(),
+    )
+        .into_response()
+}
+
+async fn handle_download(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+    let mut shared = state.shared.lock().unwrap();
+    shared.downloads.push(path.clone());
+    let fault = shared.download_fault.clone();
+    if let DownloadFault::Status(code) = fault {
+        return error(StatusCode::from_u16(code).unwrap(), "Error");
+    }
+    if let DownloadFault::HtmlOk = fault {
+        return html();
+    }
+    let Some(mut bytes) = shared.files.get(&path).cloned() else {
+        return error(StatusCode::NOT_FOUND, "File not found");
+    };
+    match fault {
+        DownloadFault::FlipFromEnd(offset) => {
+            let at = bytes.len() - 1 - offset;
+            bytes[at] ^= 0x01;
+        }
+        DownloadFault::Truncate(keep) => bytes.truncate(keep),
+        _ => {}
+    }
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "error": message }).to_string(),
+    )
+        .into_response()
+}
+
+fn html() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html><head><title>tfLink</title></head><body>Welcome</body></html>",
+    )
+        .into_response()
+}
