@@ -89,7 +89,7 @@ hidden prompt on the terminal; without a terminal and without either, receive fa
 Examples:
   share receive https://d.tmpfile.link/public/2026-11-22/1b2c.../share.age
   share receive -o contract.pdf LINK
-  share receive -o - LINK | tar -t")]
+  share receive -o - LINK > contract.pdf")]
 pub struct ReceiveArgs {
     /// The link printed by `share send`, or a link to any age file.
     #[arg(value_name = "LINK")]
@@ -125,6 +125,7 @@ pub struct ReceiveArgs {
 #[derive(Debug, Args)]
 pub struct HostArgs {
     /// The tfLink-compatible API base URL.
-    #[arg(long, value_name = "URL", env = "SHARE_SERVER", default_value = DEFAULT_SERVER)]
+    #[arg(long, value_name = "URL", env = "SHARE_SERVER", hide_env_values = true,
+          default_value = DEFAULT_SERVER)]
     pub server: String,
 }

@@ -19,8 +19,9 @@ pub const OWN_WORK_FACTOR: u8 = 18;
 /// Read buffer in front of the decryptor: several ciphertext chunks per refill.
 const READ_BUFFER: usize = 256 * 1024;
 
-/// Every age file starts with this line (the version suffix follows).
+/// Every age file starts with this (the version follows); version 1's whole first line.
 const AGE_MAGIC: &[u8] = b"age-encryption.org/";
+const AGE_V1_LINE: &[u8] = b"age-encryption.org/v1\n";
 
 /// age's STREAM chunking: 64 KiB of plaintext per chunk, a 16-byte tag each.
 const CHUNK_SIZE: u64 = 64 * 1024;
@@ -57,8 +58,8 @@ pub struct Opened<R: BufRead> {
 /// served with status 200), when the header is malformed, or when it uses an unknown
 /// version. Errors the input itself reports (a network failure) pass through unchanged.
 pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<BufReader<Prefixed<R>>>> {
-    let (start, input) = peek(input, AGE_MAGIC.len()).map_err(payload_read_error)?;
-    if start != AGE_MAGIC {
+    let (start, input) = peek(input, AGE_V1_LINE.len()).map_err(payload_read_error)?;
+    if !start.starts_with(AGE_MAGIC) {
         return Err(
             Failure::new(Kind::BadPayload, "the link did not return an age file")
                 .hint(not_age_hint(&start))
@@ -66,7 +67,13 @@ pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<BufReader<Prefixed<R>>>>
         );
     }
     let input = BufReader::with_capacity(READ_BUFFER, input);
-    let decryptor = Decryptor::new_buffered(input).map_err(decrypt_error)?;
+    let decryptor = Decryptor::new_buffered(input).map_err(|err| match err {
+        // age reports a v1 header it cannot parse as an unknown version.
+        DecryptError::UnknownFormat if start == AGE_V1_LINE => {
+            decrypt_error(DecryptError::InvalidHeader)
+        }
+        other => decrypt_error(other),
+    })?;
     Ok(Opened { decryptor })
 }
 
@@ -134,6 +141,12 @@ fn decrypt_error(err: DecryptError) -> anyhow::Error {
         .hint("ask the sender to use age v1")
         .into(),
         DecryptError::Io(io) => payload_read_error(io),
+        DecryptError::InvalidHeader => Failure::new(
+            Kind::BadPayload,
+            "the age header is malformed: the file was tampered with or corrupted",
+        )
+        .hint("ask the sender to share it again")
+        .into(),
         other => Failure::new(
             Kind::BadPayload,
             format!("the file is not a valid age file: {other}"),

@@ -1,23 +1,22 @@
-//! End-to-end tests: the real `share` binary against the in-process tfLink stand-in.
-
-mod support;
+//! Sending and receiving through the stand-in: round trips, what the host sees, output
+//! modes, JSON, and every failure path of the core.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use support::tflink::{DownloadFault, StandIn, UploadFault};
-use support::{Sandbox, assert_failure, link_and_passphrase, texts};
+use crate::support::tflink::{DownloadFault, StandIn, UploadFault};
+use crate::support::{Sandbox, assert_failure, link_and_passphrase, texts};
 
 /// A plaintext no ciphertext would contain by chance.
-fn distinctive(len: usize) -> Vec<u8> {
+pub fn distinctive(len: usize) -> Vec<u8> {
     let pattern = b"CONFIDENTIAL-PLAINTEXT-";
     (0..len)
         .map(|i| pattern[i % pattern.len()] ^ (i / 997) as u8)
         .collect()
 }
 
-fn send(sandbox: &Sandbox, server: &StandIn, args: &[&str]) -> (String, String) {
+pub fn send(sandbox: &Sandbox, server: &StandIn, args: &[&str]) -> (String, String) {
     let output = sandbox
         .share(server)
         .arg("send")
@@ -382,7 +381,7 @@ fn tampered_and_truncated_downloads_exit_4_and_write_nothing() {
         (DownloadFault::FlipFromEnd(200_000), "failed authentication"),
         (
             DownloadFault::FlipFromEnd(full - 1 - mac_at),
-            "integrity check",
+            "the age header",
         ),
         (DownloadFault::Truncate(full - 1000), "cut short"),
         (DownloadFault::Truncate(100), "truncated"),

@@ -1,0 +1,54 @@
+//! User-visible help text is snapshot-tested: a change to it must be deliberate. Set
+//! `SHARE_UPDATE_SNAPSHOTS=1` to rewrite the files under `tests/snapshots/`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn check_snapshot(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("SHARE_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run with SHARE_UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    assert_eq!(
+        expected, actual,
+        "{name} drifted; run with SHARE_UPDATE_SNAPSHOTS=1 if intended"
+    );
+}
+
+#[test]
+fn help_texts_match_their_snapshots() {
+    for (args, name) in [
+        (&["--help"][..], "help.txt"),
+        (&["send", "--help"][..], "send-help.txt"),
+        (&["receive", "--help"][..], "receive-help.txt"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_share"))
+            .args(args)
+            .env_remove("SHARE_SERVER")
+            .env("COLUMNS", "100")
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        check_snapshot(name, &String::from_utf8(output.stdout).unwrap());
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_with_clap_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_share"))
+        .args(["send", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unexpected argument '--bogus'"));
+}

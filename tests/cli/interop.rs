@@ -1,0 +1,107 @@
+//! Interoperability with the reference Go `age` CLI (Debian package `age`), which reads
+//! passphrases only from a terminal: it runs inside a pseudo-terminal here.
+
+use std::fs;
+use std::process::Command;
+
+use crate::core::{distinctive, send};
+use crate::support::tflink::StandIn;
+use crate::support::{Sandbox, texts};
+
+const TIMEOUT_MS: Option<u64> = Some(60_000);
+
+/// Runs a shell command in a pseudo-terminal, answering each passphrase prompt.
+fn run_with_passphrase(
+    dir: &std::path::Path,
+    script: &str,
+    passphrase: &str,
+    prompts: usize,
+) -> String {
+    let mut command = Command::new("bash");
+    command.args(["-c", script]).current_dir(dir);
+    let mut session = rexpect::session::spawn_command(command, TIMEOUT_MS).unwrap();
+    for _ in 0..prompts {
+        session.exp_regex("(?i)passphrase").unwrap();
+        session.send_line(passphrase).unwrap();
+    }
+    session.exp_eof().unwrap()
+}
+
+#[test]
+fn the_readme_recipe_recovers_a_share_with_curl_age_and_tar() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("report/summary.txt", b"quarterly numbers");
+    sender.write("report/data/raw.bin", &distinctive(200_000));
+    sender.write("photo.jpg", &distinctive(70_000));
+    let (link, passphrase) = send(&sender, &server, &["report", "photo.jpg"]);
+
+    let receiver = Sandbox::new();
+    // The recipe from the README, verbatim apart from the variable.
+    let script = format!("LINK='{link}'; curl -fsSL \"$LINK\" | age -d | tar -x; echo \"exit=$?\"");
+    let transcript = run_with_passphrase(&receiver.work(), &script, &passphrase, 1);
+    assert!(transcript.contains("exit=0"), "{transcript}");
+    let work = receiver.work();
+    assert_eq!(
+        fs::read(work.join("report/summary.txt")).unwrap(),
+        b"quarterly numbers"
+    );
+    assert_eq!(
+        fs::read(work.join("report/data/raw.bin")).unwrap(),
+        distinctive(200_000)
+    );
+    assert_eq!(
+        fs::read(work.join("photo.jpg")).unwrap(),
+        distinctive(70_000)
+    );
+    assert_eq!(
+        Sandbox::listing(&work),
+        vec!["photo.jpg", "report"],
+        "tar must not leave the marker behind"
+    );
+}
+
+#[test]
+fn a_file_made_by_age_p_is_received_as_is() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    let content = distinctive(150_000);
+    sender.write("plain.dat", &content);
+    let passphrase = "correct-horse-battery-staple-river";
+    let transcript = run_with_passphrase(
+        &sender.work(),
+        "age -p -o plain.dat.age plain.dat; echo \"exit=$?\"",
+        passphrase,
+        2,
+    );
+    assert!(transcript.contains("exit=0"), "{transcript}");
+    let link = server.host_file(
+        "plain.dat.age",
+        fs::read(sender.work().join("plain.dat.age")).unwrap(),
+    );
+
+    let receiver = Sandbox::new();
+    let output = receiver
+        .share(&server)
+        .args(["receive", "--json", &link])
+        .env("SHARE_PASSPHRASE", passphrase)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(
+        fs::read(receiver.work().join("plain.dat")).unwrap(),
+        content
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["files"][0]["path"], "plain.dat");
+
+    // The same file, streamed to stdout.
+    let output = receiver
+        .share(&server)
+        .args(["receive", "-o", "-", &link])
+        .env("SHARE_PASSPHRASE", passphrase)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(output.stdout, content);
+}

@@ -1,0 +1,84 @@
+//! What `share` does on a terminal: the hidden passphrase prompt, the QR code and the
+//! progress bar, driven through a pseudo-terminal.
+
+use std::fs;
+use std::process::Command;
+
+use crate::core::{distinctive, send};
+use crate::support::Sandbox;
+use crate::support::tflink::StandIn;
+
+fn share_in_terminal(
+    sandbox: &Sandbox,
+    server: &StandIn,
+    args: &[&str],
+) -> rexpect::session::PtySession {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_share"));
+    command
+        .args(args)
+        .current_dir(sandbox.work())
+        .env_clear()
+        .env("HOME", sandbox.home())
+        .env("TERM", "xterm")
+        .env("SHARE_SERVER", server.api_base());
+    rexpect::session::spawn_command(command, Some(30_000)).unwrap()
+}
+
+#[test]
+fn receive_asks_for_the_passphrase_on_the_terminal_without_echo() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("letter.txt", b"dear receiver");
+    let (link, passphrase) = send(&sender, &server, &["letter.txt"]);
+
+    let receiver = Sandbox::new();
+    let mut session = share_in_terminal(&receiver, &server, &["receive", &link]);
+    session.exp_string("Passphrase: ").unwrap();
+    session.send_line(&passphrase).unwrap();
+    let transcript = session.exp_eof().unwrap();
+    assert!(
+        !transcript.contains(&passphrase),
+        "the passphrase was echoed: {transcript}"
+    );
+    assert!(transcript.contains("wrote letter.txt"), "{transcript}");
+    assert_eq!(
+        fs::read(receiver.work().join("letter.txt")).unwrap(),
+        b"dear receiver"
+    );
+}
+
+#[test]
+fn qr_code_and_progress_bar_appear_on_a_terminal() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("big.bin", &distinctive(3_000_000));
+    let mut session = share_in_terminal(&sandbox, &server, &["send", "--qr", "big.bin"]);
+    let transcript = session.exp_eof().unwrap();
+    assert!(
+        transcript.contains("Uploading"),
+        "no progress bar: {transcript}"
+    );
+    // The transcript arrives decoded as Latin-1: look for the UTF-8 lead bytes of the
+    // block elements (U+2580..U+259F) the QR code is drawn with.
+    assert!(
+        transcript.matches("\u{e2}\u{96}").count() > 100,
+        "no QR code: {transcript}"
+    );
+    assert!(transcript.contains("Passphrase: "));
+}
+
+#[test]
+fn qr_is_refused_off_a_terminal() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"a");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--qr", "a.txt"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--qr ignored"));
+    assert!(!stderr.contains('█') && !stderr.contains('▀'));
+}
