@@ -37,7 +37,10 @@ pub fn problem_with_component(component: &str) -> Option<&'static str> {
         Some("a part of the name is longer than 255 bytes")
     } else if component.contains('\\') {
         Some("the name contains a backslash")
-    } else if component.len() >= 2 && component.as_bytes()[1] == b':' {
+    } else if component.len() >= 2
+        && component.as_bytes()[0].is_ascii_alphabetic()
+        && component.as_bytes()[1] == b':'
+    {
         Some("the name starts with a drive letter")
     } else if component.chars().any(char::is_control) {
         Some("the name contains control characters")

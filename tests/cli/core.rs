@@ -632,3 +632,111 @@ fn stderr_in_a_pipe_carries_no_progress_bar() {
         .unwrap();
     assert!(output.stderr.is_empty());
 }
+
+#[test]
+fn inputs_that_cannot_be_shared_are_refused_before_anything_is_sent() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("x/same.txt", b"1");
+    sandbox.write("y/same.txt", b"2");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "x/same.txt", "y/same.txt"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "two inputs are both named same.txt");
+
+    let output = sandbox
+        .share(&server)
+        .args(["send", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "not a regular file or directory");
+
+    sandbox.write("odd\u{1b}[31mname", b"1");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "odd\u{1b}[31mname"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "control characters");
+    assert!(
+        !texts(&output).1.contains('\u{1b}'),
+        "the name must be escaped"
+    );
+    assert!(server.uploads().is_empty());
+}
+
+#[test]
+fn symbolic_links_inside_directories_are_skipped_with_a_warning() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("dir/real.txt", b"real");
+    std::os::unix::fs::symlink("/etc/passwd", sender.work().join("dir/link")).unwrap();
+    let output = sender
+        .share(&server)
+        .args(["send", "dir"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("skipped") && stderr.contains("dir/link"),
+        "{stderr}"
+    );
+    let (link, passphrase) = link_and_passphrase(&stdout);
+
+    let receiver = Sandbox::new();
+    let output = receive(&receiver, &server, &link, &passphrase, &[]);
+    assert!(output.status.success());
+    assert_eq!(
+        Sandbox::listing(&receiver.work().join("dir")),
+        vec!["real.txt"]
+    );
+}
+
+#[test]
+fn local_write_failures_exit_7_and_leave_nothing() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("a.bin", &distinctive(200_000));
+    let (link, passphrase) = send(&sender, &server, &["a.bin"]);
+
+    let receiver = Sandbox::new();
+    let output = receiver
+        .share(&server)
+        .args(["receive", "-o", "-", &link])
+        .env("SHARE_PASSPHRASE", &passphrase)
+        .stdout(fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot write to standard output: No space left on device"),
+        "{stderr}"
+    );
+
+    let output = receive(
+        &receiver,
+        &server,
+        &link,
+        &passphrase,
+        &["-o", "no/such/dir/a.bin"],
+    );
+    assert_failure(&output, 7, "cannot write to no/such/dir");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
+
+#[test]
+fn json_and_stdout_output_conflict() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .share(&server)
+        .args(["receive", "--json", "-o", "-", &server.missing_link()])
+        .env("SHARE_PASSPHRASE", "x")
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "--json and -o - both want standard output");
+}

@@ -105,3 +105,62 @@ fn a_file_made_by_age_p_is_received_as_is() {
     assert!(output.status.success());
     assert_eq!(output.stdout, content);
 }
+
+#[test]
+fn work_factor_above_the_cap_is_refused_before_scrypt_runs() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("plain.dat", b"hello");
+    let passphrase = "correct-horse-battery-staple-river";
+    run_with_passphrase(
+        &sender.work(),
+        "age -p -o plain.dat.age plain.dat",
+        passphrase,
+        2,
+    );
+    let link = server.host_file(
+        "plain.dat.age",
+        fs::read(sender.work().join("plain.dat.age")).unwrap(),
+    );
+
+    let receiver = Sandbox::new();
+    let started = std::time::Instant::now();
+    let output = receiver
+        .share(&server)
+        .args(["receive", "--max-work-factor", "17", &link])
+        .env("SHARE_PASSPHRASE", passphrase)
+        .output()
+        .unwrap();
+    crate::support::assert_failure(&output, 4, "work factor 18, above the cap of 17");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(900),
+        "scrypt must not run"
+    );
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
+
+#[test]
+fn a_file_encrypted_to_a_public_key_is_not_opened_with_a_passphrase() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("plain.dat", b"hello");
+    let status = Command::new("bash")
+        .args(["-c", "age-keygen -o key.txt 2>/dev/null && age -R <(age-keygen -y key.txt) -o plain.dat.age plain.dat"])
+        .current_dir(sender.work())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let link = server.host_file(
+        "plain.dat.age",
+        fs::read(sender.work().join("plain.dat.age")).unwrap(),
+    );
+    let receiver = Sandbox::new();
+    let output = receiver
+        .share(&server)
+        .args(["receive", &link])
+        .env("SHARE_PASSPHRASE", "some-passphrase")
+        .output()
+        .unwrap();
+    crate::support::assert_failure(&output, 3, "encrypted to public keys");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
