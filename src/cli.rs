@@ -79,6 +79,9 @@ pub struct SendArgs {
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +122,9 @@ pub struct ReceiveArgs {
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// Where the tfLink-compatible host lives.
@@ -128,4 +134,38 @@ pub struct HostArgs {
     #[arg(long, value_name = "URL", env = "SHARE_SERVER", hide_env_values = true,
           default_value = DEFAULT_SERVER)]
     pub server: String,
+}
+
+/// How patient to be with the network.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Network")]
+pub struct NetworkArgs {
+    /// Give up connecting to a host after SECS seconds.
+    #[arg(long, value_name = "SECS", env = "SHARE_CONNECT_TIMEOUT", hide_env_values = true, default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: u64,
+
+    /// Give up when no data arrives for SECS seconds.
+    #[arg(long, value_name = "SECS", env = "SHARE_IDLE_TIMEOUT", hide_env_values = true, default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+
+    /// Give up when the whole transfer, retries included, takes longer than SECS seconds.
+    #[arg(long, value_name = "SECS", env = "SHARE_TIMEOUT", hide_env_values = true, default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+
+    /// Retry a failed upload or an interrupted download up to N times.
+    #[arg(long, value_name = "N", env = "SHARE_RETRIES", hide_env_values = true, default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Also trust the CA certificates in this PEM file (for a host with a private CA).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "SHARE_CA_FILE",
+        hide_env_values = true
+    )]
+    pub ca_file: Option<PathBuf>,
 }

@@ -30,6 +30,7 @@ pub struct Destination {
     place: Place,
     force: bool,
     staging: tempfile::TempDir,
+    _registration: crate::cleanup::Registration,
 }
 
 /// One file that was written, by its final path.
@@ -68,6 +69,7 @@ impl Destination {
         Ok(Destination {
             place,
             force,
+            _registration: crate::cleanup::register(staging.path()),
             staging,
         })
     }

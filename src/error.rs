@@ -22,6 +22,10 @@ pub enum Kind {
     Host,
     /// Local I/O: output exists, permission denied, disk full (exit 7).
     LocalIo,
+    /// Stopped by SIGINT (exit 130).
+    Interrupted,
+    /// Stopped by SIGTERM (exit 143).
+    Terminated,
 }
 
 impl Kind {
@@ -33,6 +37,8 @@ impl Kind {
             Kind::NotFound => 5,
             Kind::Host => 6,
             Kind::LocalIo => 7,
+            Kind::Interrupted => 130,
+            Kind::Terminated => 143,
         }
     }
 }
@@ -86,6 +92,14 @@ pub fn kind_of(error: &anyhow::Error) -> Option<Kind> {
         .chain()
         .find_map(|cause| cause.downcast_ref::<Failure>())
         .map(|failure| failure.kind)
+}
+
+/// What happened, without the advice: for notices about a failure that is retried.
+pub fn what_happened(error: &anyhow::Error) -> String {
+    match error.chain().find_map(|c| c.downcast_ref::<Failure>()) {
+        Some(failure) => failure.what.clone(),
+        None => one_line(error),
+    }
 }
 
 /// The one line printed for an error: the outermost `Failure` if there is one (it already

@@ -1,19 +1,31 @@
 //! The HTTP protocol of tfLink-compatible hosts: uploading a ciphertext stream as the
 //! multipart field `file` under a neutral name, validating the host's JSON reply, and
-//! downloading a link as a byte stream. Status codes become the documented exit codes here.
+//! downloading a link as a byte stream that resumes after a dropped connection. Status
+//! codes and transport failures become the documented exit codes here, and the policies
+//! for retries, timeouts, redirects and TLS roots live here.
 
+use std::path::Path;
+use std::pin::Pin;
 use std::time::Duration;
 
 use anyhow::Result;
-use futures_util::{Stream, TryStreamExt};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
+use crate::cli::NetworkArgs;
 use crate::error::{Failure, Kind, fail};
 
 /// tfLink's per-file limit, "100 MB", read conservatively as 10^8 bytes.
 pub const MAX_UPLOAD_BYTES: u64 = 100_000_000;
+
+/// The most bytes accepted from one link: no tfLink file is larger, so a host sending
+/// more (or announcing more) is broken or hostile.
+pub const MAX_DOWNLOAD_BYTES: u64 = 128 * 1024 * 1024;
 
 /// How long anonymous uploads are kept by tfLink.
 pub const ANONYMOUS_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -25,7 +37,125 @@ pub const NEUTRAL_NAME: &str = "share.age";
 /// The largest host reply read as JSON.
 const MAX_REPLY_BYTES: usize = 64 * 1024;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Redirect hops followed on downloads (uploads follow none).
+const MAX_REDIRECTS: usize = 5;
+
+/// Backoff between attempts: doubling from the base, capped, with ±50 % jitter.
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_CAP: Duration = Duration::from_secs(30);
+
+/// The longest `Retry-After` honoured; a host asking for more is treated as failing.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// Network settings, resolved from the flags before any I/O.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub connect_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub overall_timeout: Duration,
+    pub retries: u32,
+    extra_roots: Vec<reqwest::Certificate>,
+}
+
+impl Network {
+    /// Reads `--ca-file` (exit 2 if unreadable or without certificates).
+    pub fn from_args(args: &NetworkArgs) -> Result<Network> {
+        let extra_roots = match &args.ca_file {
+            Some(path) => read_roots(path)?,
+            None => Vec::new(),
+        };
+        Ok(Network {
+            connect_timeout: Duration::from_secs(args.connect_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            overall_timeout: Duration::from_secs(args.timeout),
+            retries: args.retries,
+            extra_roots,
+        })
+    }
+
+    /// A client for uploads: no redirects at all, since following one would carry the
+    /// body and the account headers somewhere the user did not name.
+    pub fn upload_client(&self) -> Result<reqwest::Client> {
+        self.client(reqwest::redirect::Policy::none())
+    }
+
+    /// A client for downloads: a few redirect hops, only to http(s), never from https
+    /// down to http, and no Referer.
+    pub fn download_client(&self) -> Result<reqwest::Client> {
+        self.client(reqwest::redirect::Policy::custom(|attempt| {
+            let next = attempt.url();
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            if !matches!(next.scheme(), "http" | "https") {
+                let scheme = next.scheme().to_owned();
+                return attempt.error(format!("a redirect to a {scheme}: address was refused"));
+            }
+            let from_https = attempt
+                .previous()
+                .last()
+                .is_some_and(|url| url.scheme() == "https");
+            if from_https && next.scheme() == "http" {
+                return attempt.error("a redirect from https down to http was refused");
+            }
+            attempt.follow()
+        }))
+    }
+
+    fn client(&self, redirects: reqwest::redirect::Policy) -> Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("share/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.idle_timeout)
+            .redirect(redirects)
+            .referer(false);
+        if !self.extra_roots.is_empty() {
+            builder = builder.tls_certs_merge(self.extra_roots.iter().cloned());
+        }
+        builder.build().map_err(|err| {
+            anyhow::anyhow!("cannot set up the HTTP client: {}", deepest_cause(&err))
+        })
+    }
+
+    /// How long to wait before attempt `attempt + 1` (0-based), honouring `Retry-After`.
+    pub fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait;
+        }
+        let doubled = BACKOFF_BASE
+            .saturating_mul(1 << attempt.min(16))
+            .min(BACKOFF_CAP);
+        let mut random = [0u8; 2];
+        // Without randomness the backoff is merely unjittered; that is no reason to fail.
+        let _ = getrandom::fill(&mut random);
+        let fraction = f64::from(u16::from_le_bytes(random)) / f64::from(u16::MAX);
+        doubled.mul_f64(0.5 + fraction)
+    }
+}
+
+fn read_roots(path: &Path) -> Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).map_err(|err| {
+        Failure::new(
+            Kind::Usage,
+            format!(
+                "cannot read --ca-file {}: {}",
+                path.display(),
+                crate::error::io_text(&err)
+            ),
+        )
+        .hint("give a PEM file with one or more CA certificates")
+    })?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
+    if roots.is_empty() {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!("--ca-file {} holds no PEM certificate", path.display()),
+        )
+        .hint("give a PEM file with one or more CA certificates")
+        .into());
+    }
+    Ok(roots)
+}
 
 /// Credentials for account uploads (`X-User-Id` and `X-Auth-Token`).
 pub struct Account {
@@ -38,16 +168,6 @@ pub struct Account {
 #[serde(rename_all = "camelCase")]
 struct UploadReply {
     download_link: String,
-}
-
-/// An HTTP client with the settings every request uses.
-pub fn client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .user_agent(concat!("share/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-        .map_err(|err| anyhow::anyhow!("cannot set up the HTTP client: {err}"))
 }
 
 /// Parses an http(s) URL given by the user (`--server`, a link): exit 2 when unusable.
@@ -75,21 +195,35 @@ pub fn upload_endpoint(server: &Url) -> Url {
     endpoint
 }
 
-/// Uploads `length` bytes from `body` and returns the download link from the host's reply.
+/// Why one upload attempt failed, and whether another attempt may succeed.
+pub struct UploadFailure {
+    pub error: anyhow::Error,
+    /// `Some` when retrying makes sense; the inner value is the host's `Retry-After`.
+    pub retry: Option<Option<Duration>>,
+}
+
+impl UploadFailure {
+    fn fatal(error: anyhow::Error) -> Self {
+        UploadFailure { error, retry: None }
+    }
+}
+
+/// Uploads `length` bytes from `body` once and returns the download link from the reply.
 pub async fn upload<S>(
     client: &reqwest::Client,
     endpoint: &Url,
     body: S,
     length: u64,
     account: Option<&Account>,
-) -> Result<Url>
+) -> Result<Url, UploadFailure>
 where
-    S: Stream<Item = std::io::Result<bytes::Bytes>> + Send + Sync + 'static,
+    S: Stream<Item = std::io::Result<Bytes>> + Send + Sync + 'static,
 {
     let part =
         reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(body), length)
             .file_name(NEUTRAL_NAME)
-            .mime_str("application/octet-stream")?;
+            .mime_str("application/octet-stream")
+            .map_err(|err| UploadFailure::fatal(err.into()))?;
     let form = reqwest::multipart::Form::new().part("file", part);
     let mut request = client.post(endpoint.clone()).multipart(form);
     if let Some(account) = account {
@@ -97,32 +231,62 @@ where
             .header("X-User-Id", &account.user_id)
             .header("X-Auth-Token", account.auth_token.expose_secret());
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|err| transport_error("upload to", endpoint, &err))?;
+    let response = request.send().await.map_err(|err| UploadFailure {
+        error: transport_error("upload to", endpoint, &err),
+        retry: Some(None),
+    })?;
     let status = response.status();
-    if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE {
-        return Err(
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return Err(UploadFailure::fatal(
             Failure::new(Kind::Host, "the host refused the upload as too large (413)")
                 .hint("tfLink accepts at most 100 MB per file")
                 .into(),
-        );
+        ));
+    }
+    if status.is_redirection() {
+        return Err(UploadFailure::fatal(
+            Failure::new(
+                Kind::Host,
+                format!("the host redirected the upload ({status})"),
+            )
+            .hint("give --server the final address of the API; uploads never follow redirects")
+            .into(),
+        ));
     }
     if !status.is_success() {
-        return Err(Failure::new(
-            Kind::Host,
-            format!("the host refused the upload ({status})"),
-        )
-        .hint("try again later")
-        .into());
+        let retry_after = retry_after(response.headers());
+        let transient = matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+            && retry_after.is_none_or(|wait| wait <= MAX_RETRY_AFTER);
+        return Err(UploadFailure {
+            error: Failure::new(
+                Kind::Host,
+                format!("the host refused the upload ({status})"),
+            )
+            .hint("try again later")
+            .into(),
+            retry: transient.then_some(retry_after),
+        });
     }
-    let reply = read_limited(response, MAX_REPLY_BYTES).await?;
-    parse_reply(&reply)
+    let reply = read_limited(response, MAX_REPLY_BYTES)
+        .await
+        .map_err(UploadFailure::fatal)?;
+    parse_reply(&reply).map_err(UploadFailure::fatal)
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare for these hosts and ignored).
+fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// Validates the host's reply: JSON with a `downloadLink` that is an http(s) URL.
-fn parse_reply(reply: &[u8]) -> Result<Url> {
+pub fn parse_reply(reply: &[u8]) -> Result<Url> {
     let unusable = |what: &str| -> anyhow::Error {
         Failure::new(Kind::Host, format!("the host's reply was unusable: {what}"))
             .hint("check --server points at a tfLink-compatible API; nothing was shared")
@@ -158,10 +322,73 @@ async fn read_limited(response: reqwest::Response, limit: usize) -> Result<Vec<u
     Ok(body)
 }
 
-/// Starts downloading a link; a success status returns the response to stream from.
-pub async fn download(client: &reqwest::Client, link: &Url) -> Result<reqwest::Response> {
-    let response = client
-        .get(link.clone())
+type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// A download in progress: its announced length and its bytes, resuming by itself.
+pub struct Download {
+    pub content_length: Option<u64>,
+    pub body: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
+}
+
+/// Starts downloading a link. A dropped connection is resumed with a Range request
+/// (checked against `Content-Range`) or, where the host ignores Range, restarted and the
+/// bytes already delivered skipped; up to `network.retries` times.
+pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -> Result<Download> {
+    let response = request_download(client, link, None).await?;
+    let content_length = response.content_length();
+    if let Some(length) = content_length {
+        check_size(length)?;
+    }
+    let validator = response
+        .headers()
+        .get(header::ETAG)
+        .or_else(|| response.headers().get(header::LAST_MODIFIED))
+        .cloned();
+    let state = Resuming {
+        client: client.clone(),
+        link: link.clone(),
+        network: network.clone(),
+        body: Some(Box::pin(response.bytes_stream())),
+        received: 0,
+        skip: 0,
+        total: content_length,
+        validator,
+        attempts: 0,
+    };
+    let body = futures_util::stream::unfold(state, |mut state| async move {
+        state.next_chunk().await.map(|item| (item, state))
+    });
+    Ok(Download {
+        content_length,
+        body: Box::pin(body),
+    })
+}
+
+fn check_size(length: u64) -> Result<()> {
+    if length > MAX_DOWNLOAD_BYTES {
+        return Err(Failure::new(
+            Kind::Host,
+            format!("the host sent more than {MAX_DOWNLOAD_BYTES} bytes, more than any share file"),
+        )
+        .hint("check the link; nothing was written")
+        .into());
+    }
+    Ok(())
+}
+
+async fn request_download(
+    client: &reqwest::Client,
+    link: &Url,
+    resume: Option<(u64, Option<&HeaderValue>)>,
+) -> Result<reqwest::Response> {
+    let mut request = client.get(link.clone());
+    if let Some((from, validator)) = resume {
+        request = request.header(header::RANGE, format!("bytes={from}-"));
+        if let Some(validator) = validator {
+            request = request.header(header::IF_RANGE, validator.clone());
+        }
+    }
+    let response = request
         .send()
         .await
         .map_err(|err| transport_error("download", link, &err))?;
@@ -185,23 +412,152 @@ pub async fn download(client: &reqwest::Client, link: &Url) -> Result<reqwest::R
     Ok(response)
 }
 
+struct Resuming {
+    client: reqwest::Client,
+    link: Url,
+    network: Network,
+    body: Option<ByteStream>,
+    /// Bytes handed on so far.
+    received: u64,
+    /// Bytes still to drop from a restarted (non-Range) response.
+    skip: u64,
+    total: Option<u64>,
+    validator: Option<HeaderValue>,
+    attempts: u32,
+}
+
+impl Resuming {
+    async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
+        loop {
+            let body = self.body.as_mut()?;
+            let failure = match body.next().await {
+                Some(Ok(chunk)) => match self.accept(chunk) {
+                    Ok(Some(chunk)) => return Some(Ok(chunk)),
+                    Ok(None) => continue,
+                    Err(err) => return Some(Err(into_io(err))),
+                },
+                None if self.total.is_none_or(|total| self.received >= total) => {
+                    self.body = None;
+                    return None;
+                }
+                None => Failure::new(Kind::Host, "the download ended early").hint("try again"),
+                Some(Err(err)) => {
+                    match transport_error("download", &self.link, &err).downcast::<Failure>() {
+                        Ok(failure) => failure,
+                        Err(other) => Failure::new(Kind::Host, other.to_string()),
+                    }
+                }
+            };
+            self.body = None;
+            if self.attempts >= self.network.retries {
+                return Some(Err(std::io::Error::other(failure)));
+            }
+            tokio::time::sleep(self.network.backoff(self.attempts, None)).await;
+            self.attempts += 1;
+            if let Err(err) = self.reopen().await {
+                return Some(Err(into_io(err)));
+            }
+        }
+    }
+
+    /// Counts a chunk, dropping what a restarted response repeats.
+    fn accept(&mut self, mut chunk: Bytes) -> Result<Option<Bytes>> {
+        if self.skip > 0 {
+            let dropped = self.skip.min(chunk.len() as u64);
+            self.skip -= dropped;
+            chunk = chunk.slice(dropped as usize..);
+            if chunk.is_empty() {
+                return Ok(None);
+            }
+        }
+        self.received += chunk.len() as u64;
+        check_size(self.received)?;
+        if self.total.is_some_and(|total| self.received > total) {
+            return Err(fail(Kind::Host, "the host sent more than it announced"));
+        }
+        Ok(Some(chunk))
+    }
+
+    async fn reopen(&mut self) -> Result<()> {
+        let response = request_download(
+            &self.client,
+            &self.link,
+            Some((self.received, self.validator.as_ref())),
+        )
+        .await?;
+        if response.status() == StatusCode::PARTIAL_CONTENT {
+            let range = response
+                .headers()
+                .get(header::CONTENT_RANGE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(parse_content_range);
+            match range {
+                Some((start, total))
+                    if start == self.received && total.is_none_or(|t| Some(t) == self.total) => {}
+                _ => {
+                    return Err(Failure::new(
+                        Kind::Host,
+                        "the host answered a resumed download with the wrong range",
+                    )
+                    .hint("try again")
+                    .into());
+                }
+            }
+        } else {
+            // The host ignored Range and sent the whole file again.
+            if response.content_length() != self.total {
+                return Err(Failure::new(
+                    Kind::Host,
+                    "the file changed on the host during the download",
+                )
+                .hint("try again")
+                .into());
+            }
+            self.skip = self.received;
+        }
+        self.body = Some(Box::pin(response.bytes_stream()));
+        Ok(())
+    }
+}
+
+/// `bytes START-END/TOTAL` (TOTAL may be `*`): the start and the total.
+fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (start, _end) = range.split_once('-')?;
+    let total = match total {
+        "*" => None,
+        digits => Some(digits.parse().ok()?),
+    };
+    Some((start.parse().ok()?, total))
+}
+
+fn into_io(err: anyhow::Error) -> std::io::Error {
+    match err.downcast::<Failure>() {
+        Ok(failure) => std::io::Error::other(failure),
+        Err(other) => std::io::Error::other(Failure::new(Kind::Host, other.to_string())),
+    }
+}
+
 /// A network failure, with the underlying cause (connection refused, TLS, timeout...).
 pub fn transport_error(action: &str, url: &Url, err: &reqwest::Error) -> anyhow::Error {
-    let mut causes = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    let cause = causes.last().cloned().unwrap_or_else(|| err.to_string());
     let what = if err.is_timeout() {
         format!("timed out trying to {action} {}", host_of(url))
     } else {
-        format!("cannot {action} {}: {cause}", host_of(url))
+        format!("cannot {action} {}: {}", host_of(url), deepest_cause(err))
     };
     Failure::new(Kind::Host, what)
         .hint("check your network connection and try again")
         .into()
+}
+
+/// The innermost cause of an error: the one that names the real reason.
+fn deepest_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 /// The host (and port) of a URL, for messages.
@@ -251,5 +607,35 @@ mod tests {
         assert!(parse_user_url("ftp://x/y", "the link").is_err());
         assert!(parse_user_url("not a url", "the link").is_err());
         assert!(parse_user_url("https://d.tmpfile.link/a", "the link").is_ok());
+    }
+
+    #[test]
+    fn content_ranges_are_parsed_strictly() {
+        assert_eq!(
+            parse_content_range("bytes 100-199/200"),
+            Some((100, Some(200)))
+        );
+        assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, None)));
+        assert_eq!(parse_content_range("items 1-2/3"), None);
+        assert_eq!(parse_content_range("bytes x-2/3"), None);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_honours_retry_after() {
+        let network = Network {
+            connect_timeout: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(1),
+            overall_timeout: Duration::from_secs(1),
+            retries: 3,
+            extra_roots: Vec::new(),
+        };
+        let first = network.backoff(0, None);
+        assert!(first >= Duration::from_millis(250) && first <= Duration::from_millis(750));
+        let late = network.backoff(10, None);
+        assert!(late >= Duration::from_secs(15) && late <= Duration::from_secs(45));
+        assert_eq!(
+            network.backoff(0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
     }
 }

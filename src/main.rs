@@ -8,6 +8,7 @@ use clap::Parser;
 use share::{cli::Cli, error, output::StdoutClosed};
 
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -20,14 +21,31 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(share::run(cli));
-    // Blocking work (a terminal prompt) must not keep the process alive after an error.
-    runtime.shutdown_background();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) if err.chain().any(|cause| cause.is::<StdoutClosed>()) => ExitCode::SUCCESS,
+    let code = match result {
+        Ok(()) => 0,
+        Err(err) if err.chain().any(|cause| cause.is::<StdoutClosed>()) => 0,
         Err(err) => {
             eprintln!("share: error: {}", error::one_line(&err));
-            ExitCode::from(error::kind_of(&err).map_or(1, error::Kind::exit_code))
+            error::kind_of(&err).map_or(1, error::Kind::exit_code)
         }
-    }
+    };
+    // Exit at once: a blocking thread may still be parked on a terminal prompt or a
+    // stalled read, and shutting the runtime down under it would only add noise.
+    std::process::exit(i32::from(code))
+}
+
+/// A panic is a bug: one line saying so and where, never the panic's payload (which could
+/// quote data); a backtrace only when RUST_BACKTRACE asks for one.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            eprintln!("{backtrace}");
+        }
+        let location = info
+            .location()
+            .map(|at| format!(" at {}:{}", at.file(), at.line()))
+            .unwrap_or_default();
+        eprintln!("share: error: internal error{location}; please report this bug");
+    }));
 }

@@ -6,7 +6,6 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use futures_util::TryStreamExt;
 use secrecy::SecretString;
 use url::Url;
 
@@ -39,6 +38,7 @@ pub struct Plan {
     pub json: bool,
     pub quiet: bool,
     pub max_work_factor: u8,
+    pub network: host::Network,
 }
 
 pub fn plan(args: ReceiveArgs) -> Result<Plan> {
@@ -70,12 +70,13 @@ pub fn plan(args: ReceiveArgs) -> Result<Plan> {
         json: args.json,
         quiet: args.quiet,
         max_work_factor: args.max_work_factor,
+        network: host::Network::from_args(&args.network)?,
     })
 }
 
 /// The passphrase, read up front when it comes from a file or the environment, so a bad
 /// source fails before the download; a prompt waits until the file is known to need one.
-enum Key {
+pub enum Key {
     Ready(SecretString),
     Prompt,
 }
@@ -90,53 +91,19 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
         Output::Files(path) => Some(Destination::prepare(path.as_deref(), plan.force)?),
         Output::Stdout => None,
     };
-
-    let response = host::download(&host::client()?, &plan.link).await?;
-    let show = progress::visible(plan.quiet);
-    let bar = progress::bytes_bar(
-        response.content_length(),
-        "Downloading",
-        show && matches!(key, Key::Ready(_)),
-    );
-    let link = plan.link.clone();
-    let body = response.bytes_stream().map_err(move |err| {
-        let failure = match host::transport_error("download", &link, &err).downcast::<Failure>() {
-            Ok(failure) => failure,
-            Err(other) => Failure::new(Kind::Host, other.to_string()),
-        };
-        io::Error::other(failure)
-    });
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
-    let counted = bar.wrap_read(reader);
-
-    let fallback_name = link_file_name(&plan.link);
-    let max_work_factor = plan.max_work_factor;
-    let bar_for_prompt = bar.clone();
-    let received = tokio::task::spawn_blocking(move || -> Result<Received> {
-        let opened = crypto::open(counted)?;
-        if !opened.is_passphrase() {
-            return Err(Failure::new(
-                Kind::WrongKey,
-                "this file is encrypted to public keys, not to a passphrase",
+    let deadline = plan.network.overall_timeout;
+    let received = tokio::time::timeout(deadline, download_and_decrypt(&plan, key, destination))
+        .await
+        .map_err(|_| {
+            Failure::new(
+                Kind::Host,
+                format!(
+                    "the download did not finish within {} seconds",
+                    deadline.as_secs()
+                ),
             )
-            .hint("ask the sender for a passphrase share")
-            .into());
-        }
-        let passphrase = match key {
-            Key::Ready(secret) => secret,
-            Key::Prompt => {
-                let secret = passphrase::read(&Source::Prompt)?;
-                if show {
-                    progress::reveal(&bar_for_prompt);
-                }
-                secret
-            }
-        };
-        let decrypted = opened.decrypt_with_passphrase(passphrase, max_work_factor)?;
-        write_payload(decrypted, destination, &fallback_name)
-    })
-    .await??;
-    bar.finish_and_clear();
+            .hint("nothing was written; try again, or allow more time with --timeout")
+        })??;
 
     if !plan.quiet {
         for file in &received.files {
@@ -153,10 +120,83 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
     Ok(())
 }
 
+/// Streams the download into decryption on a blocking thread.
+async fn download_and_decrypt(
+    plan: &Plan,
+    key: Key,
+    destination: Option<Destination>,
+) -> Result<Received> {
+    let client = plan.network.download_client()?;
+    let download = host::download(&client, &plan.link, &plan.network).await?;
+    let show = progress::visible(plan.quiet);
+    let bar = progress::bytes_bar(
+        download.content_length,
+        "Downloading",
+        show && matches!(key, Key::Ready(_)),
+    );
+    let reader =
+        tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(download.body));
+    let counted = bar.wrap_read(reader);
+
+    let fallback_name = link_file_name(&plan.link);
+    let max_work_factor = plan.max_work_factor;
+    let bar_for_prompt = bar.clone();
+    let received = tokio::task::spawn_blocking(move || {
+        decrypt_and_write(
+            counted,
+            key,
+            max_work_factor,
+            destination,
+            &fallback_name,
+            || {
+                if show {
+                    progress::reveal(&bar_for_prompt);
+                }
+            },
+        )
+    })
+    .await
+    .map_err(|err| anyhow::anyhow!("the decryption thread failed: {err}"))?;
+    bar.finish_and_clear();
+    received
+}
+
+/// The whole receive pipeline after the download starts, on a blocking thread: check
+/// the age header, get the passphrase (calling `after_prompt` if one was typed), decrypt,
+/// and write the payload. Everything it reads is untrusted.
+pub fn decrypt_and_write<R: Read>(
+    input: R,
+    key: Key,
+    max_work_factor: u8,
+    destination: Option<Destination>,
+    fallback_name: &str,
+    after_prompt: impl FnOnce(),
+) -> Result<Received> {
+    let opened = crypto::open(input)?;
+    if !opened.is_passphrase() {
+        return Err(Failure::new(
+            Kind::WrongKey,
+            "this file is encrypted to public keys, not to a passphrase",
+        )
+        .hint("ask the sender for a passphrase share")
+        .into());
+    }
+    let passphrase = match key {
+        Key::Ready(secret) => secret,
+        Key::Prompt => {
+            let secret = passphrase::read(&Source::Prompt)?;
+            after_prompt();
+            secret
+        }
+    };
+    let decrypted = opened.decrypt_with_passphrase(passphrase, max_work_factor)?;
+    write_payload(decrypted, destination, fallback_name)
+}
+
 /// What a receive produced.
-struct Received {
-    files: Vec<ReceivedFile>,
-    sha256: String,
+pub struct Received {
+    pub files: Vec<ReceivedFile>,
+    pub sha256: String,
 }
 
 /// Turns the decrypted stream into output: a share payload is unpacked, any other age
@@ -231,7 +271,7 @@ fn placed(placed: Vec<crate::destination::Placed>) -> Vec<ReceivedFile> {
 
 /// The file name for an arbitrary age file: the link's last segment without `.age`, if it
 /// is a safe name, else a fixed fallback.
-fn link_file_name(link: &Url) -> String {
+pub fn link_file_name(link: &Url) -> String {
     let last = link
         .path_segments()
         .and_then(|mut segments| segments.next_back())

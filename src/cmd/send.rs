@@ -25,7 +25,8 @@ pub const AUTH_TOKEN_ENV: &str = "TFLINK_AUTH_TOKEN";
 
 /// Everything `send` will do, decided before any network I/O.
 pub struct Plan {
-    pub payload: Payload,
+    pub payload: std::sync::Arc<Payload>,
+    pub network: host::Network,
     pub endpoint: Url,
     pub account: Option<host::Account>,
     /// The user's own passphrase, already read and checked; `None` means generate one.
@@ -54,10 +55,12 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
         }
         None => None,
     };
+    let network = host::Network::from_args(&args.network)?;
     let payload = Payload::collect(&args.paths)?;
     refuse_if_too_large(crypto::ciphertext_len(0, payload.len()))?;
     Ok(Plan {
-        payload,
+        payload: std::sync::Arc::new(payload),
+        network,
         endpoint,
         account,
         own_passphrase,
@@ -117,92 +120,55 @@ pub async fn run(args: SendArgs) -> Result<()> {
         Some(path) => Some(PassphraseFile::create(path)?),
         None => None,
     };
-
-    let (passphrase, work_factor) = match plan.own_passphrase {
-        Some(own) => (own, crypto::OWN_WORK_FACTOR),
-        None => (passphrase::generate()?, crypto::GENERATED_WORK_FACTOR),
-    };
-    let payload = std::sync::Arc::new(plan.payload);
-    let plaintext_size = payload.len();
-
-    let (sender, mut receiver) = pipe::channel();
-    let encryption = {
-        let passphrase = passphrase.clone();
-        let payload = std::sync::Arc::clone(&payload);
-        tokio::task::spawn_blocking(move || {
-            encrypt_payload(&payload, passphrase, work_factor, sender)
-        })
+    let secret = match &plan.own_passphrase {
+        Some(own) => Secret {
+            passphrase: own.clone(),
+            work_factor: crypto::OWN_WORK_FACTOR,
+        },
+        None => Secret {
+            passphrase: passphrase::generate()?,
+            work_factor: crypto::GENERATED_WORK_FACTOR,
+        },
     };
 
-    // The encryptor sends the age header and nonce first: with them the exact ciphertext
-    // length is known, so the upload carries a Content-Length.
-    let prefix = match receiver.recv().await {
-        Some(Ok(prefix)) => prefix,
-        _ => {
-            return Err(encryption
-                .await?
-                .expect_err("encryption stopped before its header"));
-        }
-    };
-    let ciphertext_size = crypto::ciphertext_len(prefix.len() as u64, plaintext_size);
-    refuse_if_too_large(ciphertext_size)?;
-
-    let bar = progress::bytes_bar(
-        Some(ciphertext_size),
-        "Uploading",
-        progress::visible(plan.quiet),
-    );
-    let counted = {
-        let bar = bar.clone();
-        futures_util::stream::once(async { Ok(prefix) })
-            .chain(pipe::into_stream(receiver))
-            .inspect(move |chunk| {
-                if let Ok(chunk) = chunk {
-                    bar.inc(chunk.len() as u64);
-                }
-            })
-    };
-    let uploaded = host::upload(
-        &host::client()?,
-        &plan.endpoint,
-        counted,
-        ciphertext_size,
-        plan.account.as_ref(),
-    )
-    .await;
-    let encrypted = encryption.await?;
-    bar.finish_and_clear();
-    let (link, sha256) = match (uploaded, encrypted) {
-        // A problem with the input explains a failed upload better than the upload error.
-        (_, Err(err)) if crate::error::kind_of(&err).is_some() => return Err(err),
-        (Err(err), _) | (Ok(_), Err(err)) => return Err(err),
-        (Ok(link), Ok(sha256)) => (link, sha256),
-    };
+    let deadline = plan.network.overall_timeout;
+    let uploaded = tokio::time::timeout(deadline, upload_with_retries(&plan, &secret))
+        .await
+        .map_err(|_| {
+            Failure::new(
+                Kind::Host,
+                format!(
+                    "the upload did not finish within {} seconds",
+                    deadline.as_secs()
+                ),
+            )
+            .hint("nothing was shared; try again, or allow more time with --timeout")
+        })??;
 
     let expires_at = plan.account.is_none().then(|| {
         humantime::format_rfc3339_seconds(SystemTime::now() + host::ANONYMOUS_RETENTION).to_string()
     });
     if let Some(file) = passphrase_file {
-        file.write(&passphrase)?;
+        file.write(&secret.passphrase)?;
     }
     let shown_passphrase = plan
         .passphrase_out
         .is_none()
-        .then(|| passphrase.expose_secret());
+        .then(|| secret.passphrase.expose_secret());
     let report = SendReport {
         version: 1,
-        link: link.as_str(),
+        link: uploaded.link.as_str(),
         passphrase: shown_passphrase,
         recipients: Vec::new(),
         expires_at: expires_at.clone(),
-        size: plaintext_size,
-        ciphertext_size,
+        size: plan.payload.len(),
+        ciphertext_size: uploaded.ciphertext_size,
         parts: 1,
-        sha256,
+        sha256: uploaded.sha256,
     };
     output::print_send(&report, plan.format)?;
     if plan.qr {
-        show_qr(&passphrase, plan.quiet);
+        show_qr(&secret.passphrase, plan.quiet);
     }
     if show_status {
         let expiry = match &expires_at {
@@ -218,6 +184,125 @@ pub async fn run(args: SendArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The passphrase and the scrypt work factor it is used with.
+#[derive(Clone)]
+struct Secret {
+    passphrase: SecretString,
+    work_factor: u8,
+}
+
+/// A confirmed upload.
+struct Uploaded {
+    link: Url,
+    ciphertext_size: u64,
+    sha256: String,
+}
+
+/// Uploads, retrying transient host failures with backoff. Every attempt encrypts afresh
+/// from the files, so a retry never re-sends part of an earlier body.
+async fn upload_with_retries(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
+    let client = plan.network.upload_client()?;
+    let bar = progress::bytes_bar(None, "Uploading", progress::visible(plan.quiet));
+    let mut attempt = 0;
+    loop {
+        bar.set_position(0);
+        match upload_once(plan, secret, &client, &bar).await {
+            Ok(uploaded) => {
+                bar.finish_and_clear();
+                return Ok(uploaded);
+            }
+            Err(failure) => match failure.retry {
+                Some(retry_after) if attempt < plan.network.retries => {
+                    let wait = plan.network.backoff(attempt, retry_after);
+                    attempt += 1;
+                    if !plan.quiet {
+                        bar.suspend(|| {
+                            eprintln!(
+                                "share: {}; retrying in {:.1} s (attempt {} of {})",
+                                crate::error::what_happened(&failure.error),
+                                wait.as_secs_f64(),
+                                attempt + 1,
+                                plan.network.retries + 1
+                            );
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                _ => {
+                    bar.finish_and_clear();
+                    return Err(failure.error);
+                }
+            },
+        }
+    }
+}
+
+/// One attempt: encryption on a blocking thread feeding one streamed upload.
+async fn upload_once(
+    plan: &Plan,
+    secret: &Secret,
+    client: &reqwest::Client,
+    bar: &indicatif::ProgressBar,
+) -> Result<Uploaded, host::UploadFailure> {
+    let fatal = |error| host::UploadFailure { error, retry: None };
+    let (sender, mut receiver) = pipe::channel();
+    let encryption = {
+        let secret = secret.clone();
+        let payload = std::sync::Arc::clone(&plan.payload);
+        tokio::task::spawn_blocking(move || {
+            encrypt_payload(&payload, secret.passphrase, secret.work_factor, sender)
+        })
+    };
+    let joined = |result: Result<Result<String>, tokio::task::JoinError>| -> Result<String> {
+        result.map_err(|err| anyhow::anyhow!("the encryption thread failed: {err}"))?
+    };
+
+    // The encryptor sends the age header and nonce first: with them the exact ciphertext
+    // length is known, so the upload carries a Content-Length.
+    let prefix = match receiver.recv().await {
+        Some(Ok(prefix)) => prefix,
+        _ => {
+            let error = joined(encryption.await)
+                .err()
+                .unwrap_or_else(|| anyhow::anyhow!("encryption stopped before its header"));
+            return Err(fatal(error));
+        }
+    };
+    let ciphertext_size = crypto::ciphertext_len(prefix.len() as u64, plan.payload.len());
+    refuse_if_too_large(ciphertext_size).map_err(fatal)?;
+    bar.set_length(ciphertext_size);
+    let counted = {
+        let bar = bar.clone();
+        futures_util::stream::once(async { Ok(prefix) })
+            .chain(pipe::into_stream(receiver))
+            .inspect(move |chunk| {
+                if let Ok(chunk) = chunk {
+                    bar.inc(chunk.len() as u64);
+                }
+            })
+    };
+    let uploaded = host::upload(
+        client,
+        &plan.endpoint,
+        counted,
+        ciphertext_size,
+        plan.account.as_ref(),
+    )
+    .await;
+    let encrypted = joined(encryption.await);
+    match (uploaded, encrypted) {
+        // A problem with the input explains a failed upload better than the upload error.
+        (_, Err(err)) if crate::error::kind_of(&err).is_some() => Err(fatal(err)),
+        (Err(failure), _) => Err(failure),
+        (Ok(_), Err(err)) => Err(fatal(err)),
+        (Ok(link), Ok(sha256)) => Ok(Uploaded {
+            link,
+            ciphertext_size,
+            sha256,
+        }),
+    }
 }
 
 /// Runs on a blocking thread: scrypt, then the archive through age into the channel.

@@ -454,7 +454,7 @@ fn host_errors_exit_6() {
     server.set_upload_fault(UploadFault::Status(503));
     let output = sandbox
         .share(&server)
-        .args(["send", "k.bin"])
+        .args(["send", "-q", "--retries", "1", "k.bin"])
         .output()
         .unwrap();
     assert_failure(&output, 6, "503");
@@ -469,6 +469,8 @@ fn host_errors_exit_6() {
         .share(&server)
         .args([
             "send",
+            "--retries",
+            "0",
             "--server",
             &format!("http://127.0.0.1:{port}"),
             "k.bin",

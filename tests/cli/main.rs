@@ -6,3 +6,4 @@ mod help;
 mod interop;
 mod support;
 mod terminal;
+mod transport;

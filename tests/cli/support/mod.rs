@@ -2,6 +2,7 @@
 //! private working directory and HOME.
 #![allow(dead_code)]
 
+pub mod raw;
 pub mod tflink;
 
 use std::path::{Path, PathBuf};

@@ -36,6 +36,14 @@ pub enum UploadFault {
     HtmlOk,
     /// This status with an error body.
     Status(u16),
+    /// The first `times` uploads get `status` (with `Retry-After: retry_after` if given).
+    FailTimes {
+        times: usize,
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    /// A well-formed reply whose `downloadLink` is this text.
+    ReplyLink(String),
 }
 
 /// How the download host misbehaves.
@@ -51,6 +59,8 @@ pub enum DownloadFault {
     Truncate(usize),
     /// This status.
     Status(u16),
+    /// The first request gets this many bytes, then the connection drops.
+    DropOnce(usize),
 }
 
 #[derive(Default)]
@@ -62,6 +72,9 @@ struct Shared {
     download_fault: DownloadFault,
     limit: u64,
     counter: u64,
+    upload_attempts: usize,
+    ignore_ranges: bool,
+    range_requests: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -148,6 +161,21 @@ impl StandIn {
         self.shared.lock().unwrap().download_fault = fault;
     }
 
+    /// Like a CDN without Range support: always the whole file with status 200.
+    pub fn ignore_ranges(&self) {
+        self.shared.lock().unwrap().ignore_ranges = true;
+    }
+
+    /// The `Range` headers of download requests, in order.
+    pub fn range_requests(&self) -> Vec<String> {
+        self.shared.lock().unwrap().range_requests.clone()
+    }
+
+    /// How many upload requests arrived, failed ones included.
+    pub fn upload_attempts(&self) -> usize {
+        self.shared.lock().unwrap().upload_attempts
+    }
+
     /// Puts bytes on the download host (as if uploaded with curl) and returns their link.
     pub fn host_file(&self, name: &str, bytes: Vec<u8>) -> String {
         let path = format!("public/2026-11-22/hosted/{name}");
@@ -170,8 +198,15 @@ async fn handle_upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
-    let fault = state.shared.lock().unwrap().upload_fault.clone();
-    let limit = state.shared.lock().unwrap().limit;
+    let (fault, limit, attempt) = {
+        let mut shared = state.shared.lock().unwrap();
+        shared.upload_attempts += 1;
+        (
+            shared.upload_fault.clone(),
+            shared.limit,
+            shared.upload_attempts,
+        )
+    };
     let mut received = None;
     loop {
         let mut field = match multipart.next_field().await {
@@ -217,7 +252,32 @@ async fn handle_upload(
         UploadFault::Status(code) => {
             return error(StatusCode::from_u16(code).unwrap(), "Upload failed");
         }
-        UploadFault::None => {}
+        UploadFault::FailTimes {
+            times,
+            status,
+            retry_after,
+        } if attempt <= times => {
+            let mut response = error(StatusCode::from_u16(status).unwrap(), "Try again");
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, seconds.to_string().parse().unwrap());
+            }
+            return response;
+        }
+        UploadFault::ReplyLink(link) => {
+            let reply = serde_json::json!({
+                "fileName": "share.age", "downloadLink": link, "downloadLinkEncoded": link,
+                "size": upload.body.len(), "type": "application/octet-stream", "uploadedTo": "public",
+            });
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                reply.to_string(),
+            )
+                .into_response();
+        }
+        _ => {}
     }
     shared.counter += 1;
     let name = upload
@@ -249,9 +309,20 @@ async fn handle_upload(
         .into_response()
 }
 
-async fn handle_download(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+async fn handle_download(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut shared = state.shared.lock().unwrap();
     shared.downloads.push(path.clone());
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(range) = &range {
+        shared.range_requests.push(range.clone());
+    }
     let fault = shared.download_fault.clone();
     if let DownloadFault::Status(code) = fault {
         return error(StatusCode::from_u16(code).unwrap(), "Error");
@@ -268,14 +339,66 @@ async fn handle_download(State(state): State<AppState>, Path(path): Path<String>
             bytes[at] ^= 0x01;
         }
         DownloadFault::Truncate(keep) => bytes.truncate(keep),
+        DownloadFault::DropOnce(keep) => {
+            shared.download_fault = DownloadFault::None;
+            return dropped_after(bytes, keep);
+        }
         _ => {}
     }
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/octet-stream")],
-        Body::from(bytes),
-    )
-        .into_response()
+    let total = bytes.len();
+    let start = range.filter(|_| !shared.ignore_ranges).and_then(|r| {
+        r.strip_prefix("bytes=")?
+            .strip_suffix('-')?
+            .parse::<usize>()
+            .ok()
+    });
+    match start {
+        Some(start) if start < total => (
+            StatusCode::PARTIAL_CONTENT,
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+                (
+                    header::CONTENT_RANGE,
+                    format!("bytes {start}-{}/{total}", total - 1),
+                ),
+            ],
+            Body::from(bytes[start..].to_vec()),
+        )
+            .into_response(),
+        _ => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            Body::from(bytes),
+        )
+            .into_response(),
+    }
+}
+
+/// The whole length announced, `keep` bytes sent, then the connection is cut.
+fn dropped_after(bytes: Vec<u8>, keep: usize) -> Response {
+    let total = bytes.len();
+    let head = bytes::Bytes::from(bytes[..keep].to_vec());
+    // The bytes go out first; the cut comes a moment later, as on a real network.
+    let body = futures_util::stream::unfold(Some(head), |state| async move {
+        match state {
+            Some(head) => Some((Ok(head), None)),
+            None => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "dropped",
+                    )),
+                    None,
+                ))
+            }
+        }
+    });
+    let mut response = Response::new(Body::from_stream(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, total.into());
+    response
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
