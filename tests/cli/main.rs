@@ -2,7 +2,9 @@
 //! stand-in, and against the reference `age` CLI where the tests check interoperability.
 
 mod core;
+mod environment;
 mod help;
+mod hostile;
 mod interop;
 mod support;
 mod terminal;
