@@ -31,23 +31,6 @@ fn serve_bytes(body: Vec<u8>) -> Responder {
     })
 }
 
-fn receive_link(
-    sandbox: &Sandbox,
-    server: &StandIn,
-    link: &str,
-    passphrase: &str,
-    args: &[&str],
-) -> std::process::Output {
-    sandbox
-        .share(server)
-        .arg("receive")
-        .args(args)
-        .arg(link)
-        .env(PASSPHRASE_ENV, passphrase)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn transient_upload_failures_are_retried_with_a_fresh_stream() {
     let server = StandIn::start();
@@ -75,7 +58,7 @@ fn transient_upload_failures_are_retried_with_a_fresh_stream() {
 
     let (link, passphrase) = link_and_passphrase(&stdout);
     let receiver = Sandbox::new();
-    let output = receive_link(&receiver, &server, &link, &passphrase, &[]);
+    let output = receiver.receive(&server, &link, &passphrase, &[]);
     assert!(output.status.success());
     assert_eq!(
         fs::read(receiver.work().join("a.bin")).unwrap(),
@@ -142,7 +125,7 @@ fn a_dropped_download_resumes_with_a_range_request() {
     let (link, passphrase) = send(&sender, &server, &["big.bin"]);
     server.set_download_fault(DownloadFault::DropOnce(150_000));
     let receiver = Sandbox::new();
-    let output = receive_link(&receiver, &server, &link, &passphrase, &[]);
+    let output = receiver.receive(&server, &link, &passphrase, &[]);
     assert!(output.status.success(), "{}", texts(&output).1);
     assert_eq!(
         fs::read(receiver.work().join("big.bin")).unwrap(),
@@ -160,7 +143,7 @@ fn a_dropped_download_restarts_where_range_is_ignored() {
     let (link, passphrase) = send(&sender, &server, &["big.bin"]);
     server.set_download_fault(DownloadFault::DropOnce(150_000));
     let receiver = Sandbox::new();
-    let output = receive_link(&receiver, &server, &link, &passphrase, &[]);
+    let output = receiver.receive(&server, &link, &passphrase, &[]);
     assert!(output.status.success(), "{}", texts(&output).1);
     assert_eq!(
         fs::read(receiver.work().join("big.bin")).unwrap(),
@@ -209,8 +192,7 @@ fn unreachable_hosts_exit_6() {
         .unwrap();
     assert_failure(&output, 6, "no-such-host.invalid");
 
-    let output = receive_link(
-        &sandbox,
+    let output = sandbox.receive(
         &server,
         &format!("http://127.0.0.1:{port}/x"),
         "p",
@@ -242,8 +224,7 @@ fn stalled_servers_time_out() {
     }));
     for base in [after_headers, mid_body] {
         let started = Instant::now();
-        let output = receive_link(
-            &sandbox,
+        let output = sandbox.receive(
             &server,
             &format!("{base}/share.age"),
             &passphrase,
@@ -287,8 +268,7 @@ fn stalled_servers_time_out() {
         }
     }));
     let started = Instant::now();
-    let output = receive_link(
-        &sandbox,
+    let output = sandbox.receive(
         &server,
         &format!("{trickle}/x.age"),
         &passphrase,
@@ -312,8 +292,7 @@ fn wrong_lengths_are_handled() {
             out.write_all(raw::head("200 OK", "application/octet-stream", full_length).as_bytes());
         let _ = out.write_all(&short);
     }));
-    let output = receive_link(
-        &sandbox,
+    let output = sandbox.receive(
         &server,
         &format!("{shorter}/share.age"),
         &passphrase,
@@ -331,13 +310,7 @@ fn wrong_lengths_are_handled() {
             out.write_all(raw::head("200 OK", "application/octet-stream", announced).as_bytes());
         let _ = out.write_all(&long);
     }));
-    let output = receive_link(
-        &sandbox,
-        &server,
-        &format!("{longer}/payload.age"),
-        &passphrase,
-        &[],
-    );
+    let output = sandbox.receive(&server, &format!("{longer}/payload.age"), &passphrase, &[]);
     assert!(output.status.success(), "{}", texts(&output).1);
     assert_eq!(
         fs::read(sandbox.work().join("payload.bin")).unwrap(),
@@ -350,7 +323,7 @@ fn wrong_lengths_are_handled() {
             out.write_all(raw::head("200 OK", "application/octet-stream", 200_000_000).as_bytes());
     }));
     let empty = Sandbox::new();
-    let output = receive_link(&empty, &server, &format!("{huge}/x.age"), &passphrase, &[]);
+    let output = empty.receive(&server, &format!("{huge}/x.age"), &passphrase, &[]);
     assert_failure(&output, 6, "more than 134217728 bytes");
 
     // An endless chunked body fails as soon as a chunk does not authenticate.
@@ -374,13 +347,7 @@ fn wrong_lengths_are_handled() {
         }
     }));
     let started = Instant::now();
-    let output = receive_link(
-        &empty,
-        &server,
-        &format!("{endless}/x.age"),
-        &passphrase,
-        &[],
-    );
+    let output = empty.receive(&server, &format!("{endless}/x.age"), &passphrase, &[]);
     assert_failure(&output, 4, "failed authentication");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(Sandbox::listing(&empty.work()).is_empty());
@@ -395,7 +362,7 @@ fn json_where_ciphertext_was_expected_exits_4() {
         let _ = out.write_all(body);
     }));
     let sandbox = Sandbox::new();
-    let output = receive_link(&sandbox, &server, &format!("{json}/share.age"), "p", &[]);
+    let output = sandbox.receive(&server, &format!("{json}/share.age"), "p", &[]);
     assert_failure(&output, 4, "the link did not return an age file");
 }
 
@@ -410,7 +377,7 @@ fn redirects_are_followed_only_within_limits() {
     let (hop, _) = raw::http(Arc::new(move |_head: &str, out: &mut dyn Write| {
         let _ = out.write_all(format!("HTTP/1.1 302 Found\r\nLocation: {hop_target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes());
     }));
-    let output = receive_link(&sandbox, &server, &format!("{hop}/start"), &passphrase, &[]);
+    let output = sandbox.receive(&server, &format!("{hop}/start"), &passphrase, &[]);
     assert!(output.status.success(), "{}", texts(&output).1);
     assert_eq!(
         fs::read(sandbox.work().join("payload.bin")).unwrap(),
@@ -428,13 +395,13 @@ fn redirects_are_followed_only_within_limits() {
         let _ = out.write_all(format!("HTTP/1.1 302 Found\r\nLocation: /{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", n + 1).as_bytes());
     }));
     let empty = Sandbox::new();
-    let output = receive_link(&empty, &server, &format!("{looping}/0"), &passphrase, &[]);
+    let output = empty.receive(&server, &format!("{looping}/0"), &passphrase, &[]);
     assert_failure(&output, 6, "more than 5 redirects");
 
     let (to_ftp, _) = raw::http(Arc::new(|_head: &str, out: &mut dyn Write| {
         let _ = out.write_all(b"HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/share.age\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     }));
-    let output = receive_link(&empty, &server, &format!("{to_ftp}/x"), &passphrase, &[]);
+    let output = empty.receive(&server, &format!("{to_ftp}/x"), &passphrase, &[]);
     assert_eq!(output.status.code(), Some(6), "{}", texts(&output).1);
     assert!(Sandbox::listing(&empty.work()).is_empty());
 }
@@ -472,18 +439,12 @@ fn tls_needs_a_trusted_certificate_and_never_downgrades() {
     let (https, _) = tls.https(serve_bytes(share));
     let link = format!("{https}/payload.age");
 
-    let output = receive_link(&sandbox, &server, &link, &passphrase, &["--retries", "0"]);
+    let output = sandbox.receive(&server, &link, &passphrase, &["--retries", "0"]);
     assert_failure(&output, 6, "certificate");
     assert!(Sandbox::listing(&sandbox.work()).is_empty());
 
     sandbox.write("ca.pem", tls.ca_pem.as_bytes());
-    let output = receive_link(
-        &sandbox,
-        &server,
-        &link,
-        &passphrase,
-        &["--ca-file", "ca.pem"],
-    );
+    let output = sandbox.receive(&server, &link, &passphrase, &["--ca-file", "ca.pem"]);
     assert!(output.status.success(), "{}", texts(&output).1);
     assert_eq!(
         fs::read(sandbox.work().join("payload.bin")).unwrap(),
@@ -491,13 +452,7 @@ fn tls_needs_a_trusted_certificate_and_never_downgrades() {
     );
 
     sandbox.write("not-a-ca.pem", b"hello");
-    let output = receive_link(
-        &sandbox,
-        &server,
-        &link,
-        &passphrase,
-        &["--ca-file", "not-a-ca.pem"],
-    );
+    let output = sandbox.receive(&server, &link, &passphrase, &["--ca-file", "not-a-ca.pem"]);
     assert_failure(&output, 2, "holds no PEM certificate");
 
     let (plain, plain_heads) = raw::http(Arc::new(|_head: &str, _out: &mut dyn Write| {}));
@@ -507,8 +462,7 @@ fn tls_needs_a_trusted_certificate_and_never_downgrades() {
     }));
     let fresh = Sandbox::new();
     fresh.write("ca.pem", tls.ca_pem.as_bytes());
-    let output = receive_link(
-        &fresh,
+    let output = fresh.receive(
         &server,
         &format!("{downgrading}/x"),
         &passphrase,

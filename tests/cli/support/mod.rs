@@ -50,6 +50,23 @@ impl Sandbox {
         command
     }
 
+    /// `share receive ARGS LINK` with the passphrase in `SHARE_PASSPHRASE`.
+    pub fn receive(
+        &self,
+        server: &tflink::StandIn,
+        link: &str,
+        passphrase: &str,
+        args: &[&str],
+    ) -> Output {
+        self.share(server)
+            .arg("receive")
+            .args(args)
+            .arg(link)
+            .env("SHARE_PASSPHRASE", passphrase)
+            .output()
+            .unwrap()
+    }
+
     /// Names in `dir` (not recursive), sorted, hidden ones included.
     pub fn listing(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
