@@ -73,6 +73,11 @@ pub struct SendArgs {
     #[arg(long)]
     pub qr: bool,
 
+    /// Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index
+    /// (suffixes k, M, G: powers of 1000).
+    #[arg(long, value_name = "BYTES", default_value = "95M", value_parser = parse_size)]
+    pub part_size: u64,
+
     #[command(flatten)]
     pub host: HostArgs,
 
@@ -160,6 +165,11 @@ pub struct NetworkArgs {
           value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
 
+    /// Transfer up to N parts of a multi-part share at once.
+    #[arg(long, value_name = "N", env = "SHARE_JOBS", hide_env_values = true, default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub jobs: u16,
+
     /// Also trust the CA certificates in this PEM file (for a host with a private CA).
     #[arg(
         long,
@@ -168,4 +178,38 @@ pub struct NetworkArgs {
         hide_env_values = true
     )]
     pub ca_file: Option<PathBuf>,
+}
+
+/// A byte count with an optional decimal suffix: `95M` is 95 000 000.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, multiplier) = match text.char_indices().last() {
+        Some((at, 'k' | 'K')) => (&text[..at], 1_000),
+        Some((at, 'm' | 'M')) => (&text[..at], 1_000_000),
+        Some((at, 'g' | 'G')) => (&text[..at], 1_000_000_000),
+        _ => (text, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(multiplier))
+        .filter(|bytes| *bytes >= 1024)
+        .ok_or_else(|| {
+            format!("`{text}` is not a size of at least 1024 bytes (like 95M or 500000)")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_decimal_suffixes() {
+        assert_eq!(parse_size("95M"), Ok(95_000_000));
+        assert_eq!(parse_size("100000"), Ok(100_000));
+        assert_eq!(parse_size("2k"), Ok(2_000));
+        assert!(parse_size("12").is_err());
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
 }

@@ -78,6 +78,11 @@ impl Destination {
         self.staging.path()
     }
 
+    /// The directory the staging directory lives in: where results land, or beside it.
+    pub fn base_dir(&self) -> &Path {
+        self.staging.path().parent().unwrap_or(Path::new("."))
+    }
+
     /// Moves everything unpacked into place, after checking every conflict first.
     pub fn commit(self, unpacked: &Unpacked) -> Result<Vec<Placed>> {
         let single_file = matches!(unpacked.top_level.as_slice(), [(_, false)]);

@@ -117,6 +117,15 @@ pub fn one_line(error: &anyhow::Error) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// An error as an `io::Error` for a reader to return, keeping its [`Failure`] so whoever
+/// reads through it can still tell what happened (anything else counts as a host error).
+pub fn into_io(err: anyhow::Error) -> std::io::Error {
+    match err.downcast::<Failure>() {
+        Ok(failure) => std::io::Error::other(failure),
+        Err(other) => std::io::Error::other(Failure::new(Kind::Host, other.to_string())),
+    }
+}
+
 /// An I/O error's description without Rust's " (os error N)" suffix.
 pub fn io_text(err: &std::io::Error) -> String {
     let text = err.to_string();

@@ -54,6 +54,7 @@ pub struct Network {
     pub idle_timeout: Duration,
     pub overall_timeout: Duration,
     pub retries: u32,
+    pub jobs: usize,
     extra_roots: Vec<reqwest::Certificate>,
 }
 
@@ -69,6 +70,7 @@ impl Network {
             idle_timeout: Duration::from_secs(args.idle_timeout),
             overall_timeout: Duration::from_secs(args.timeout),
             retries: args.retries,
+            jobs: usize::from(args.jobs),
             extra_roots,
         })
     }
@@ -208,22 +210,31 @@ impl UploadFailure {
     }
 }
 
-/// Uploads `length` bytes from `body` once and returns the download link from the reply.
+/// What one upload sends: its body, its exact length, and the neutral name and type it goes by.
+pub struct Upload<S> {
+    pub body: S,
+    pub length: u64,
+    pub name: &'static str,
+    pub mime: &'static str,
+}
+
+/// Uploads once and returns the download link from the host's reply.
 pub async fn upload<S>(
     client: &reqwest::Client,
     endpoint: &Url,
-    body: S,
-    length: u64,
+    upload: Upload<S>,
     account: Option<&Account>,
 ) -> Result<Url, UploadFailure>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + Sync + 'static,
 {
-    let part =
-        reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(body), length)
-            .file_name(NEUTRAL_NAME)
-            .mime_str("application/octet-stream")
-            .map_err(|err| UploadFailure::fatal(err.into()))?;
+    let part = reqwest::multipart::Part::stream_with_length(
+        reqwest::Body::wrap_stream(upload.body),
+        upload.length,
+    )
+    .file_name(upload.name)
+    .mime_str(upload.mime)
+    .map_err(|err| UploadFailure::fatal(err.into()))?;
     let form = reqwest::multipart::Form::new().part("file", part);
     let mut request = client.post(endpoint.clone()).multipart(form);
     if let Some(account) = account {
@@ -357,7 +368,8 @@ pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -
     };
     let body = futures_util::stream::unfold(state, |mut state| async move {
         state.next_chunk().await.map(|item| (item, state))
-    });
+    })
+    .fuse();
     Ok(Download {
         content_length,
         body: Box::pin(body),
@@ -434,7 +446,7 @@ impl Resuming {
                 Some(Ok(chunk)) => match self.accept(chunk) {
                     Ok(Some(chunk)) => return Some(Ok(chunk)),
                     Ok(None) => continue,
-                    Err(err) => return Some(Err(into_io(err))),
+                    Err(err) => return Some(Err(crate::error::into_io(err))),
                 },
                 None if self.total.is_none_or(|total| self.received >= total) => {
                     self.body = None;
@@ -455,7 +467,7 @@ impl Resuming {
             tokio::time::sleep(self.network.backoff(self.attempts, None)).await;
             self.attempts += 1;
             if let Err(err) = self.reopen().await {
-                return Some(Err(into_io(err)));
+                return Some(Err(crate::error::into_io(err)));
             }
         }
     }
@@ -530,13 +542,6 @@ fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
         digits => Some(digits.parse().ok()?),
     };
     Some((start.parse().ok()?, total))
-}
-
-fn into_io(err: anyhow::Error) -> std::io::Error {
-    match err.downcast::<Failure>() {
-        Ok(failure) => std::io::Error::other(failure),
-        Err(other) => std::io::Error::other(Failure::new(Kind::Host, other.to_string())),
-    }
 }
 
 /// A network failure, with the underlying cause (connection refused, TLS, timeout...).
@@ -627,6 +632,7 @@ mod tests {
             idle_timeout: Duration::from_secs(1),
             overall_timeout: Duration::from_secs(1),
             retries: 3,
+            jobs: 1,
             extra_roots: Vec::new(),
         };
         let first = network.backoff(0, None);

@@ -10,11 +10,14 @@ pub mod crypto;
 pub mod destination;
 pub mod error;
 pub mod host;
+pub mod index;
 pub mod names;
 pub mod output;
+pub mod parts;
 pub mod passphrase;
 pub mod pipe;
 pub mod progress;
+pub mod spool;
 pub mod unpack;
 
 use error::{Failure, Kind};

@@ -3,16 +3,20 @@
 //! and move the files into place only once the whole stream has authenticated.
 
 use std::io::{self, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use bytes::Bytes;
+use futures_util::StreamExt;
 use secrecy::SecretString;
 use url::Url;
 
 use crate::cli::ReceiveArgs;
 use crate::destination::Destination;
 use crate::error::{Failure, Kind};
+use crate::index::{self, Index};
 use crate::output::{self, ReceivedFile};
+use crate::parts::{self, ResumeDir};
 use crate::passphrase::{self, Source};
 use crate::unpack::{self, Hashing, Unpacked, Written};
 use crate::{crypto, host, names, progress};
@@ -120,30 +124,84 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
     Ok(())
 }
 
-/// Streams the download into decryption on a blocking thread.
+/// Downloads the link and decrypts what arrives on a blocking thread: one age file
+/// streamed straight through, or, when the link holds an index, its parts in order.
 async fn download_and_decrypt(
     plan: &Plan,
     key: Key,
     destination: Option<Destination>,
 ) -> Result<Received> {
     let client = plan.network.download_client()?;
-    let download = host::download(&client, &plan.link, &plan.network).await?;
+    let mut download = host::download(&client, &plan.link, &plan.network).await?;
+    let first = match download.body.next().await {
+        Some(chunk) => chunk.map_err(crypto::payload_read_error)?,
+        None => Bytes::new(),
+    };
     let show = progress::visible(plan.quiet);
-    let bar = progress::bytes_bar(
-        download.content_length,
-        "Downloading",
-        show && matches!(key, Key::Ready(_)),
-    );
-    let reader =
-        tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(download.body));
-    let counted = bar.wrap_read(reader);
+    let show_now = show && matches!(key, Key::Ready(_));
+    if index::looks_like_index(&first) {
+        let text = read_index(first, download.body).await?;
+        let index = Index::parse(&text, host::MAX_DOWNLOAD_BYTES)?;
+        let base = destination
+            .as_ref()
+            .map_or(Path::new("."), Destination::base_dir);
+        let resume = ResumeDir::open(base, &plan.link)?;
+        let bar = progress::bytes_bar(Some(index.size), "Downloading", show_now);
+        let (reader, fetching) =
+            parts::fetch_all(client, plan.network.clone(), index, &resume, bar.clone());
+        let received = decrypt_on_thread(plan, key, destination, reader, &bar, show).await;
+        fetching.abort();
+        // Kept for the next attempt unless the parts themselves are bad.
+        let parts_are_bad = received
+            .as_ref()
+            .is_err_and(|err| crate::error::kind_of(err) == Some(Kind::BadPayload));
+        if received.is_ok() || parts_are_bad {
+            resume.remove();
+        }
+        return received;
+    }
+    let bar = progress::bytes_bar(download.content_length, "Downloading", show_now);
+    let body = futures_util::stream::once(std::future::ready(Ok(first))).chain(download.body);
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
+    decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await
+}
 
+/// The rest of an index whose first chunk has arrived, up to its size limit.
+async fn read_index(
+    first: Bytes,
+    mut rest: std::pin::Pin<Box<dyn futures_util::Stream<Item = io::Result<Bytes>> + Send>>,
+) -> Result<Vec<u8>> {
+    let mut text = first.to_vec();
+    while let Some(chunk) = rest.next().await {
+        text.extend_from_slice(&chunk.map_err(crypto::payload_read_error)?);
+        if text.len() > index::MAX_INDEX_BYTES {
+            return Err(Failure::new(
+                Kind::BadPayload,
+                "the link returned a document too large to be a share index",
+            )
+            .hint("check the link")
+            .into());
+        }
+    }
+    Ok(text)
+}
+
+/// Runs [`decrypt_and_write`] on a blocking thread, revealing the progress bar once a
+/// typed passphrase has been read.
+async fn decrypt_on_thread<R: Read + Send + 'static>(
+    plan: &Plan,
+    key: Key,
+    destination: Option<Destination>,
+    reader: R,
+    bar: &indicatif::ProgressBar,
+    show: bool,
+) -> Result<Received> {
     let fallback_name = link_file_name(&plan.link);
     let max_work_factor = plan.max_work_factor;
     let bar_for_prompt = bar.clone();
     let received = tokio::task::spawn_blocking(move || {
         decrypt_and_write(
-            counted,
+            reader,
             key,
             max_work_factor,
             destination,

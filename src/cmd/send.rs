@@ -5,10 +5,13 @@
 use std::fs::{self, OpenOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use anyhow::Result;
-use futures_util::StreamExt;
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -16,8 +19,9 @@ use url::Url;
 use crate::archive::Payload;
 use crate::cli::SendArgs;
 use crate::error::{Failure, Kind, local_io};
+use crate::index::{self, Index};
 use crate::output::{self, SendFormat, SendReport};
-use crate::{crypto, host, names, passphrase, pipe, progress};
+use crate::{crypto, host, names, passphrase, pipe, progress, spool};
 
 /// The environment variables that carry tfLink account credentials.
 pub const USER_ID_ENV: &str = "TFLINK_USER_ID";
@@ -26,6 +30,8 @@ pub const AUTH_TOKEN_ENV: &str = "TFLINK_AUTH_TOKEN";
 /// Everything `send` will do, decided before any network I/O.
 pub struct Plan {
     pub payload: std::sync::Arc<Payload>,
+    /// The largest ciphertext one upload carries; more is split into parts.
+    pub part_size: u64,
     pub network: host::Network,
     pub endpoint: Url,
     pub account: Option<host::Account>,
@@ -56,9 +62,21 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
         None => None,
     };
     let network = host::Network::from_args(&args.network)?;
+    if args.part_size > host::MAX_UPLOAD_BYTES {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!(
+                "--part-size {} is over the host's limit of {} bytes",
+                args.part_size,
+                host::MAX_UPLOAD_BYTES
+            ),
+        )
+        .hint("leave --part-size out, or give a smaller one")
+        .into());
+    }
     let payload = Payload::collect(&args.paths)?;
-    refuse_if_too_large(crypto::ciphertext_len(0, payload.len()))?;
     Ok(Plan {
+        part_size: args.part_size,
         payload: std::sync::Arc::new(payload),
         network,
         endpoint,
@@ -86,21 +104,6 @@ fn account_from_env() -> Result<Option<host::Account>> {
         .hint("set both for an account upload, or neither for an anonymous one")
         .into()),
     }
-}
-
-fn refuse_if_too_large(ciphertext_size: u64) -> Result<()> {
-    if ciphertext_size > host::MAX_UPLOAD_BYTES {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!(
-                "the encrypted share would be {ciphertext_size} bytes, over the host's limit of {} bytes",
-                host::MAX_UPLOAD_BYTES
-            ),
-        )
-        .hint("send fewer or smaller files; nothing was uploaded")
-        .into());
-    }
-    Ok(())
 }
 
 pub async fn run(args: SendArgs) -> Result<()> {
@@ -132,7 +135,7 @@ pub async fn run(args: SendArgs) -> Result<()> {
     };
 
     let deadline = plan.network.overall_timeout;
-    let uploaded = tokio::time::timeout(deadline, upload_with_retries(&plan, &secret))
+    let uploaded = tokio::time::timeout(deadline, upload_share(&plan, &secret))
         .await
         .map_err(|_| {
             Failure::new(
@@ -163,7 +166,7 @@ pub async fn run(args: SendArgs) -> Result<()> {
         expires_at: expires_at.clone(),
         size: plan.payload.len(),
         ciphertext_size: uploaded.ciphertext_size,
-        parts: 1,
+        parts: uploaded.parts,
         sha256: uploaded.sha256,
     };
     output::print_send(&report, plan.format)?;
@@ -197,50 +200,110 @@ struct Secret {
 struct Uploaded {
     link: Url,
     ciphertext_size: u64,
+    parts: u32,
     sha256: String,
 }
 
-/// Uploads, retrying transient host failures with backoff. Every attempt encrypts afresh
-/// from the files, so a retry never re-sends part of an earlier body.
-async fn upload_with_retries(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
+/// The largest age header with its nonce that a passphrase share can have: with it, a
+/// payload whose ciphertext fits one part is known before encrypting.
+const MAX_PREFIX: u64 = 1024;
+
+/// Sends the payload: streamed straight into one upload when its ciphertext fits one part,
+/// otherwise encrypted once into a spool file and uploaded as parts plus an index.
+async fn upload_share(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
     let client = plan.network.upload_client()?;
     let bar = progress::bytes_bar(None, "Uploading", progress::visible(plan.quiet));
-    let mut attempt = 0;
+    let result = if crypto::ciphertext_len(MAX_PREFIX, plan.payload.len()) <= plan.part_size {
+        with_retries(plan, &bar, || upload_streaming(plan, secret, &client, &bar)).await
+    } else {
+        upload_in_parts(plan, secret, &client, &bar).await
+    };
+    bar.finish_and_clear();
+    result
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the retries are spent, waiting
+/// with jittered backoff (or the host's Retry-After) in between.
+async fn with_retries<T, F, Fut>(
+    plan: &Plan,
+    bar: &indicatif::ProgressBar,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, host::UploadFailure>>,
+{
+    let mut retry = 0;
     loop {
-        bar.set_position(0);
-        match upload_once(plan, secret, &client, &bar).await {
-            Ok(uploaded) => {
-                bar.finish_and_clear();
-                return Ok(uploaded);
-            }
-            Err(failure) => match failure.retry {
-                Some(retry_after) if attempt < plan.network.retries => {
-                    let wait = plan.network.backoff(attempt, retry_after);
-                    attempt += 1;
-                    if !plan.quiet {
-                        bar.suspend(|| {
-                            eprintln!(
-                                "share: {}; retrying in {:.1} s (attempt {} of {})",
-                                crate::error::what_happened(&failure.error),
-                                wait.as_secs_f64(),
-                                attempt + 1,
-                                plan.network.retries + 1
-                            );
-                        });
-                    }
-                    tokio::time::sleep(wait).await;
-                }
-                _ => {
-                    bar.finish_and_clear();
-                    return Err(failure.error);
-                }
-            },
+        let failure = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        let retry_after = match failure.retry {
+            Some(retry_after) if retry < plan.network.retries => retry_after,
+            _ => return Err(failure.error),
+        };
+        let wait = plan.network.backoff(retry, retry_after);
+        retry += 1;
+        if !plan.quiet {
+            bar.suspend(|| {
+                eprintln!(
+                    "share: {}; retrying in {:.1} s (attempt {} of {})",
+                    crate::error::what_happened(&failure.error),
+                    wait.as_secs_f64(),
+                    retry + 1,
+                    plan.network.retries + 1
+                );
+            });
         }
+        tokio::time::sleep(wait).await;
     }
 }
 
-/// One attempt: encryption on a blocking thread feeding one streamed upload.
-async fn upload_once(
+/// A chunk stream that advances the progress bar, and takes its bytes back from the bar
+/// if the attempt fails, so a retry does not count twice.
+struct Counted {
+    bar: indicatif::ProgressBar,
+    sent: Arc<AtomicU64>,
+}
+
+impl Counted {
+    fn new(bar: &indicatif::ProgressBar) -> Self {
+        Counted {
+            bar: bar.clone(),
+            sent: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn wrap<S>(
+        &self,
+        stream: S,
+    ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + use<S>
+    where
+        S: futures_util::Stream<Item = std::io::Result<Bytes>>,
+    {
+        let (bar, sent) = (self.bar.clone(), Arc::clone(&self.sent));
+        stream.inspect(move |chunk| {
+            if let Ok(chunk) = chunk {
+                bar.inc(chunk.len() as u64);
+                sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            }
+        })
+    }
+
+    fn settle<T>(self, result: Result<T, host::UploadFailure>) -> Result<T, host::UploadFailure> {
+        if result.is_err() {
+            let sent = self.sent.load(Ordering::Relaxed);
+            self.bar
+                .set_position(self.bar.position().saturating_sub(sent));
+        }
+        result
+    }
+}
+
+/// One attempt at a single-part share: encryption on a blocking thread feeding the upload.
+/// Every attempt encrypts afresh, so a retry never re-sends part of an earlier body.
+async fn upload_streaming(
     plan: &Plan,
     secret: &Secret,
     client: &reqwest::Client,
@@ -250,13 +313,11 @@ async fn upload_once(
     let (sender, mut receiver) = pipe::channel();
     let encryption = {
         let secret = secret.clone();
-        let payload = std::sync::Arc::clone(&plan.payload);
+        let payload = Arc::clone(&plan.payload);
         tokio::task::spawn_blocking(move || {
-            encrypt_payload(&payload, secret.passphrase, secret.work_factor, sender)
+            encrypt_payload(&payload, &secret, pipe::ChannelWriter::new(sender))
+                .map(|(sha256, _)| sha256)
         })
-    };
-    let joined = |result: Result<Result<String>, tokio::task::JoinError>| -> Result<String> {
-        result.map_err(|err| anyhow::anyhow!("the encryption thread failed: {err}"))?
     };
 
     // The encryptor sends the age header and nonce first: with them the exact ciphertext
@@ -271,26 +332,18 @@ async fn upload_once(
         }
     };
     let ciphertext_size = crypto::ciphertext_len(prefix.len() as u64, plan.payload.len());
-    refuse_if_too_large(ciphertext_size).map_err(fatal)?;
     bar.set_length(ciphertext_size);
-    let counted = {
-        let bar = bar.clone();
-        futures_util::stream::once(async { Ok(prefix) })
-            .chain(pipe::into_stream(receiver))
-            .inspect(move |chunk| {
-                if let Ok(chunk) = chunk {
-                    bar.inc(chunk.len() as u64);
-                }
-            })
+    let counted = Counted::new(bar);
+    let body = counted
+        .wrap(futures_util::stream::once(async { Ok(prefix) }).chain(pipe::into_stream(receiver)));
+    let upload = host::Upload {
+        body,
+        length: ciphertext_size,
+        name: host::NEUTRAL_NAME,
+        mime: "application/octet-stream",
     };
-    let uploaded = host::upload(
-        client,
-        &plan.endpoint,
-        counted,
-        ciphertext_size,
-        plan.account.as_ref(),
-    )
-    .await;
+    let uploaded =
+        counted.settle(host::upload(client, &plan.endpoint, upload, plan.account.as_ref()).await);
     let encrypted = joined(encryption.await);
     match (uploaded, encrypted) {
         // A problem with the input explains a failed upload better than the upload error.
@@ -300,23 +353,105 @@ async fn upload_once(
         (Ok(link), Ok(sha256)) => Ok(Uploaded {
             link,
             ciphertext_size,
+            parts: 1,
             sha256,
         }),
     }
 }
 
-/// Runs on a blocking thread: scrypt, then the archive through age into the channel.
-/// Returns the SHA-256 of the plaintext payload.
-fn encrypt_payload(
-    payload: &Payload,
-    passphrase: SecretString,
-    work_factor: u8,
-    sender: pipe::Sender,
-) -> Result<String> {
-    let encryptor = crypto::passphrase_encryptor(passphrase, work_factor)?;
+fn joined<T>(result: Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
+    result.map_err(|err| anyhow::anyhow!("the encryption thread failed: {err}"))?
+}
+
+/// A multi-part share: encrypt once into an unlinked spool file (ciphertext only, gone
+/// when the process ends however it ends), upload its parts with bounded parallelism,
+/// each retried on its own, then the index that the link will point to.
+async fn upload_in_parts(
+    plan: &Plan,
+    secret: &Secret,
+    client: &reqwest::Client,
+    bar: &indicatif::ProgressBar,
+) -> Result<Uploaded> {
+    let spooled = {
+        let secret = secret.clone();
+        let payload = Arc::clone(&plan.payload);
+        let part_size = plan.part_size;
+        joined(
+            tokio::task::spawn_blocking(move || {
+                spool::encrypt_to_spool(part_size, |out| encrypt_payload(&payload, &secret, out))
+            })
+            .await,
+        )?
+    };
+    bar.set_length(spooled.size);
+    let spool = Arc::new(spooled.file);
+    let links: Vec<Url> = futures_util::stream::iter(spooled.parts.iter())
+        .map(|part| {
+            let spool = Arc::clone(&spool);
+            with_retries(plan, bar, move || {
+                let counted = Counted::new(bar);
+                let upload = host::Upload {
+                    body: counted.wrap(spool::read_range(
+                        Arc::clone(&spool),
+                        part.offset,
+                        part.size,
+                    )),
+                    length: part.size,
+                    name: host::NEUTRAL_NAME,
+                    mime: "application/octet-stream",
+                };
+                async move {
+                    counted.settle(
+                        host::upload(client, &plan.endpoint, upload, plan.account.as_ref()).await,
+                    )
+                }
+            })
+        })
+        .buffered(plan.network.jobs)
+        .try_collect()
+        .await?;
+
+    let index = Index {
+        share_index: index::VERSION,
+        size: spooled.size,
+        parts: spooled
+            .parts
+            .iter()
+            .zip(&links)
+            .map(|(part, link)| index::Part {
+                url: link.to_string(),
+                size: part.size,
+                sha256: part.sha256.clone(),
+            })
+            .collect(),
+    };
+    let text = Bytes::from(index.to_text());
+    let link = with_retries(plan, bar, || {
+        let upload = host::Upload {
+            body: futures_util::stream::once(std::future::ready(Ok(text.clone()))),
+            length: text.len() as u64,
+            name: index::NEUTRAL_NAME,
+            mime: "application/json",
+        };
+        host::upload(client, &plan.endpoint, upload, plan.account.as_ref())
+    })
+    .await?;
+    Ok(Uploaded {
+        link,
+        ciphertext_size: spooled.size,
+        parts: u32::try_from(links.len()).unwrap_or(u32::MAX),
+        sha256: spooled.sha256,
+    })
+}
+
+/// Runs on a blocking thread: scrypt, then the archive through age into `output`.
+/// Returns the SHA-256 of the plaintext payload and the output, finished.
+fn encrypt_payload<W: Write>(payload: &Payload, secret: &Secret, output: W) -> Result<(String, W)> {
+    let encryptor = crypto::passphrase_encryptor(secret.passphrase.clone(), secret.work_factor)?;
     let mut encrypted = encryptor
-        .wrap_output(pipe::ChannelWriter::new(sender))
+        .wrap_output(output)
         .map_err(|err| anyhow::Error::new(err).context("the upload stream closed"))?;
+    // Hands the header and nonce on at once (see `upload_streaming`).
     encrypted.flush()?;
     let mut hashing = HashingWriter {
         inner: &mut encrypted,
@@ -324,8 +459,9 @@ fn encrypt_payload(
     };
     payload.write_to(&mut hashing)?;
     let digest = hashing.hasher.finalize();
-    encrypted.finish()?.flush()?;
-    Ok(crate::unpack::hex(&digest))
+    let mut output = encrypted.finish()?;
+    output.flush()?;
+    Ok((crate::unpack::hex(&digest), output))
 }
 
 struct HashingWriter<W> {

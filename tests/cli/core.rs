@@ -414,14 +414,13 @@ fn host_errors_exit_6() {
 }
 
 #[test]
-fn too_large_payloads_are_refused_before_uploading() {
+fn a_part_size_over_the_host_limit_is_refused() {
     let server = StandIn::start();
     let sandbox = Sandbox::new();
-    let file = fs::File::create(sandbox.work().join("huge.img")).unwrap();
-    file.set_len(100_000_001).unwrap(); // sparse: no 100 MB written
+    sandbox.write("a.txt", b"alpha");
     let output = sandbox
         .share(&server)
-        .args(["send", "huge.img"])
+        .args(["send", "--part-size", "101M", "a.txt"])
         .output()
         .unwrap();
     assert_failure(&output, 2, "over the host's limit");

@@ -164,3 +164,30 @@ fn a_file_encrypted_to_a_public_key_is_not_opened_with_a_passphrase() {
     crate::support::assert_failure(&output, 3, "encrypted to public keys");
     assert!(Sandbox::listing(&receiver.work()).is_empty());
 }
+
+#[test]
+fn the_readme_recipe_recovers_a_multi_part_share() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("disk.img", &distinctive(350_000));
+    let output = sender
+        .share(&server)
+        .args(["send", "--part-size", "100000", "disk.img"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", texts(&output).1);
+    let (link, passphrase) = crate::support::link_and_passphrase(&texts(&output).0);
+    assert_eq!(server.uploads().len(), 5);
+
+    let receiver = Sandbox::new();
+    // The multi-part recipe from the README, verbatim apart from the variable.
+    let script = format!(
+        "LINK='{link}'; curl -fsSL \"$LINK\" | grep -o '\"url\":\"[^\"]*\"' | cut -d'\"' -f4 | xargs curl -fsSL | age -d | tar -x; echo \"exit=$?\""
+    );
+    let transcript = run_with_passphrase(&receiver.work(), &script, &passphrase, 1);
+    assert!(transcript.contains("exit=0"), "{transcript}");
+    assert_eq!(
+        fs::read(receiver.work().join("disk.img")).unwrap(),
+        distinctive(350_000)
+    );
+}

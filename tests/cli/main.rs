@@ -6,6 +6,7 @@ mod environment;
 mod help;
 mod hostile;
 mod interop;
+mod parts;
 mod support;
 mod terminal;
 mod transport;

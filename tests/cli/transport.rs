@@ -363,7 +363,11 @@ fn json_where_ciphertext_was_expected_exits_4() {
     }));
     let sandbox = Sandbox::new();
     let output = sandbox.receive(&server, &format!("{json}/share.age"), "p", &[]);
-    assert_failure(&output, 4, "the link did not return an age file");
+    assert_failure(
+        &output,
+        4,
+        "the link did not return an age file or a share index",
+    );
 }
 
 #[test]

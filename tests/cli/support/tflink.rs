@@ -73,6 +73,8 @@ struct Shared {
     limit: u64,
     counter: u64,
     upload_attempts: usize,
+    /// Stored paths in the order they were uploaded.
+    stored: Vec<String>,
     ignore_ranges: bool,
     range_requests: Vec<String>,
 }
@@ -169,6 +171,34 @@ impl StandIn {
     /// The `Range` headers of download requests, in order.
     pub fn range_requests(&self) -> Vec<String> {
         self.shared.lock().unwrap().range_requests.clone()
+    }
+
+    /// Flips a bit in the stored copy of the `number`th successful upload (0-based).
+    pub fn tamper(&self, number: usize) {
+        let mut shared = self.shared.lock().unwrap();
+        let path = shared.stored[number].clone();
+        let bytes = shared.files.get_mut(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+    }
+
+    /// Deletes the `number`th successful upload, returning its bytes.
+    pub fn take_away(&self, number: usize) -> Vec<u8> {
+        let mut shared = self.shared.lock().unwrap();
+        let path = shared.stored[number].clone();
+        shared.files.remove(&path).unwrap()
+    }
+
+    /// Puts back what [`StandIn::take_away`] removed.
+    pub fn put_back(&self, number: usize, bytes: Vec<u8>) {
+        let mut shared = self.shared.lock().unwrap();
+        let path = shared.stored[number].clone();
+        shared.files.insert(path, bytes);
+    }
+
+    /// The download path of the `number`th successful upload.
+    pub fn stored_path(&self, number: usize) -> String {
+        self.shared.lock().unwrap().stored[number].clone()
     }
 
     /// How many upload requests arrived, failed ones included.
@@ -292,6 +322,7 @@ async fn handle_upload(
     );
     let size = upload.body.len();
     shared.files.insert(path.clone(), upload.body);
+    shared.stored.push(path.clone());
     let link = format!("{}/{path}", state.download_base);
     let reply = serde_json::json!({
         "fileName": name,
