@@ -12,6 +12,7 @@ use std::io::Write;
 
 fn main() {
     let server = tflink::StandIn::start();
+    server.forget_upload_bodies();
     println!("{}", server.api_base());
     std::io::stdout().flush().unwrap();
     loop {

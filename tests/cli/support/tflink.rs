@@ -77,6 +77,8 @@ struct Shared {
     stored: Vec<String>,
     ignore_ranges: bool,
     range_requests: Vec<String>,
+    /// Whether upload bodies are kept in the request log too (not in benchmarks).
+    forget_bodies: bool,
 }
 
 #[derive(Clone)]
@@ -139,6 +141,12 @@ impl StandIn {
             download,
             shared,
         }
+    }
+
+    /// Keeps stored files for download but no second copy of each upload in the log, so
+    /// long benchmark runs stay within memory.
+    pub fn forget_upload_bodies(&self) {
+        self.shared.lock().unwrap().forget_bodies = true;
     }
 
     /// The API base to give `share` as `--server`.
@@ -276,7 +284,15 @@ async fn handle_upload(
         return error(StatusCode::BAD_REQUEST, "No file uploaded");
     };
     let mut shared = state.shared.lock().unwrap();
-    shared.uploads.push(upload.clone());
+    let logged = Upload {
+        body: if shared.forget_bodies {
+            Vec::new()
+        } else {
+            upload.body.clone()
+        },
+        ..upload.clone()
+    };
+    shared.uploads.push(logged);
     match fault {
         UploadFault::HtmlOk => return html(),
         UploadFault::Status(code) => {

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Benchmarks `share` against the pipeline a careful user would otherwise type (the reference
+# age CLI and curl), on the same files, against the local tfLink stand-in on 127.0.0.1.
+#
+#   benches/compare.sh [ROUNDS]        (default 5)
+#
+# Needs hyperfine, GNU time (/usr/bin/time), age, curl and python3 (Debian packages:
+# hyperfine time age curl python3). Each pair is run alternately, ROUNDS times 3 runs each,
+# and reported as medians and the ratio share/peer. The reference age reads passphrases
+# only from a terminal, so it runs under benches/with-passphrase.py, a pseudo-terminal that types the
+# passphrase (its start-up, about 20 ms, counts against the peer).
+set -euo pipefail
+
+rounds=${1:-5}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+standin=
+cleanup() {
+    [ -n "$standin" ] && kill "$standin" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" \
+    --bin share --example tflink-standin --example age-encrypt-baseline
+share="$root/target/release/share"
+tty="$root/benches/with-passphrase.py"
+
+"$root/target/release/examples/tflink-standin" > "$work/api" &
+standin=$!
+for _ in $(seq 50); do [ -s "$work/api" ] && break; sleep 0.1; done
+api=$(head -n 1 "$work/api")
+export SHARE_SERVER="$api"
+export PASSPHRASE="benchmark-passphrase-for-the-reference-cli"
+cd "$work"
+
+head -c 1024 /dev/urandom > small.bin
+head -c 95000000 /dev/urandom > mid.bin
+head -c 262144000 /dev/urandom > big.bin
+
+# Links for the receive cases: a share made by share, and an age -p file uploaded by curl.
+share_link() { "$share" send -q --passphrase-out "$1.pass" "$1"; }
+peer_link() {
+    "$tty" bash -c "age -p -o $1.age $1" > /dev/null
+    curl -fsS -F "file=@$1.age" "$api/api/upload" | python3 -c 'import json,sys; print(json.load(sys.stdin)["downloadLink"])'
+}
+small_share=$(share_link small.bin); small_peer=$(peer_link small.bin)
+mid_share=$(share_link mid.bin); mid_peer=$(peer_link mid.bin)
+
+results="$work/results.txt"
+: > "$results"
+
+# pair NAME SHARE_COMMAND PEER_COMMAND [PREPARE]
+pair() {
+    local name=$1 ours=$2 peer=$3 prepare=${4:-true}
+    for round in $(seq "$rounds"); do
+        hyperfine --style none --runs 3 --prepare "$prepare" \
+            --export-json "$work/$name.$round.json" "$ours" "$peer" > /dev/null
+    done
+    python3 - "$name" "$work" "$rounds" >> "$results" <<'PY'
+import json, statistics, sys
+name, work, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+times = [[], []]
+for r in range(1, rounds + 1):
+    for i, result in enumerate(json.load(open(f"{work}/{name}.{r}.json"))["results"]):
+        times[i].extend(result["times"])
+ours, peer = statistics.median(times[0]), statistics.median(times[1])
+print(f"{name}\t{ours * 1000:.1f} ms\t{peer * 1000:.1f} ms\t{ours / peer:.3f}")
+PY
+}
+
+pair "send 1 KiB" \
+    "$share send -q small.bin" \
+    "$tty bash -c 'age -p small.bin | curl -fsS -F file=@- $api/api/upload' > /dev/null"
+pair "receive 1 KiB" \
+    "SHARE_PASSPHRASE=\$(cat small.bin.pass) $share receive -q -o out.small $small_share" \
+    "$tty bash -c 'curl -fsS $small_peer | age -d -o out.small'" \
+    "rm -f out.small"
+pair "send 95 MB" \
+    "$share send -q mid.bin" \
+    "$tty bash -c 'age -p mid.bin | curl -fsS -F file=@- $api/api/upload' > /dev/null"
+pair "receive 95 MB" \
+    "SHARE_PASSPHRASE=\$(cat mid.bin.pass) $share receive -q -o out.mid $mid_share" \
+    "$tty bash -c 'curl -fsS $mid_peer | age -d -o out.mid'" \
+    "rm -f out.mid"
+
+peak() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {printf "%.1f MiB", $2 / 1024}'; }
+big_send_peak=$(peak "$share" send -q --passphrase-out big.pass big.bin)
+big_link=$("$share" send -q --passphrase-out big2.pass big.bin)
+big_receive_peak=$(SHARE_PASSPHRASE=$(cat big2.pass) peak "$share" receive -q -o out.big "$big_link")
+cmp -s big.bin out.big || { echo "250 MiB round trip differs" >&2; exit 1; }
+
+baseline=$("$root/target/release/examples/age-encrypt-baseline" mid.bin)
+send_mid=$(awk -F'\t' '$1 == "send 95 MB" {print $2}' "$results" | tr -dc '0-9.')
+throughput=$(python3 -c "print(f'{95e6 / ($send_mid / 1000) / 1e6:.0f}')")
+
+echo
+echo "| case | share | peer | share / peer |"
+echo "|---|---|---|---|"
+while IFS=$'\t' read -r name ours peer ratio; do
+    echo "| $name | $ours | $peer | ${ratio}x |"
+done < "$results"
+echo "| send 250 MiB (3 parts), peak resident memory | $big_send_peak | | |"
+echo "| receive 250 MiB (3 parts), peak resident memory | $big_receive_peak | | |"
+echo "| encrypt-and-upload throughput, 95 MB | $throughput MB/s | age crate alone, in memory: $baseline MB/s | $(python3 -c "print(f'{$throughput / $baseline:.2f}')")x |"
