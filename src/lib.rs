@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cmd;
 pub mod crypto;
 pub mod destination;
+pub mod digest;
 pub mod error;
 pub mod host;
 pub mod index;

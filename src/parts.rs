@@ -19,10 +19,10 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
+use crate::digest::hex;
 use crate::error::{Failure, Kind, into_io, local_io};
 use crate::host::{self, Network};
 use crate::index::{Index, Part};
-use crate::unpack::hex;
 
 /// The prefix of resume directories, so a leftover one is recognisable.
 pub const RESUME_PREFIX: &str = ".share-resume-";

@@ -12,8 +12,8 @@ use anyhow::Result;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::digest::hex;
 use crate::pipe;
-use crate::unpack::hex;
 
 /// One part of the spooled ciphertext.
 #[derive(Debug, Clone)]

@@ -16,10 +16,10 @@ use std::path::Path;
 use std::rc::Rc;
 
 use anyhow::Result;
-use sha2::{Digest, Sha256};
 
 use crate::archive::{FILES_KEY, FORMAT_VERSION, PAYLOAD_KEY};
 use crate::crypto;
+use crate::digest::BackgroundSha256;
 use crate::error::{Failure, Kind, local_io};
 use crate::names;
 
@@ -90,22 +90,22 @@ pub fn read_marker(prefix: &[u8]) -> Result<Option<Marker>> {
     }
 }
 
-/// A reader that hashes what passes through it.
+/// A reader that hashes what passes through it (on a helper thread).
 pub struct Hashing<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: BackgroundSha256,
 }
 
 impl<R: Read> Hashing<R> {
     pub fn new(inner: R) -> Self {
         Hashing {
             inner,
-            hasher: Sha256::new(),
+            hasher: BackgroundSha256::new(),
         }
     }
 
     pub fn hex_digest(self) -> String {
-        hex(&self.hasher.finalize())
+        self.hasher.finish_hex()
     }
 }
 
@@ -115,11 +115,6 @@ impl<R: Read> Read for Hashing<R> {
         self.hasher.update(&buf[..read]);
         Ok(read)
     }
-}
-
-/// Lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Remembers the first error the input reported, classified, so that a failure surfacing

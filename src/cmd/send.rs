@@ -13,11 +13,11 @@ use anyhow::Result;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::archive::Payload;
 use crate::cli::SendArgs;
+use crate::digest::BackgroundSha256;
 use crate::error::{Failure, Kind, local_io};
 use crate::index::{self, Index};
 use crate::output::{self, SendFormat, SendReport};
@@ -455,18 +455,18 @@ fn encrypt_payload<W: Write>(payload: &Payload, secret: &Secret, output: W) -> R
     encrypted.flush()?;
     let mut hashing = HashingWriter {
         inner: &mut encrypted,
-        hasher: Sha256::new(),
+        hasher: BackgroundSha256::new(),
     };
     payload.write_to(&mut hashing)?;
-    let digest = hashing.hasher.finalize();
+    let digest = hashing.hasher.finish_hex();
     let mut output = encrypted.finish()?;
     output.flush()?;
-    Ok((crate::unpack::hex(&digest), output))
+    Ok((digest, output))
 }
 
 struct HashingWriter<W> {
     inner: W,
-    hasher: Sha256,
+    hasher: BackgroundSha256,
 }
 
 impl<W: Write> Write for HashingWriter<W> {

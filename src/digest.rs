@@ -1,0 +1,94 @@
+//! SHA-256 of the plaintext payload, computed on a helper thread so it runs beside
+//! encryption or decryption instead of after it (it costs about as much as the cipher).
+
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use sha2::{Digest, Sha256};
+
+/// Bytes handed to the hashing thread at a time.
+const BATCH: usize = 256 * 1024;
+
+/// Batches in flight to the hashing thread.
+const DEPTH: usize = 8;
+
+/// A SHA-256 whose work happens on its own thread.
+pub struct BackgroundSha256 {
+    batch: Vec<u8>,
+    sender: SyncSender<Vec<u8>>,
+    worker: JoinHandle<[u8; 32]>,
+}
+
+impl BackgroundSha256 {
+    pub fn new() -> Self {
+        let (sender, receiver) = sync_channel::<Vec<u8>>(DEPTH);
+        let worker = std::thread::spawn(move || {
+            let mut hasher = Sha256::new();
+            for batch in receiver {
+                hasher.update(&batch);
+            }
+            hasher.finalize().into()
+        });
+        BackgroundSha256 {
+            batch: Vec::with_capacity(BATCH),
+            sender,
+            worker,
+        }
+    }
+
+    pub fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let take = data.len().min(BATCH - self.batch.len());
+            self.batch.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.batch.len() == BATCH {
+                let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+                // The worker only stops when this sender is dropped.
+                let _ = self.sender.send(full);
+            }
+        }
+    }
+
+    /// The digest, as lower-case hexadecimal.
+    pub fn finish_hex(self) -> String {
+        let BackgroundSha256 {
+            batch,
+            sender,
+            worker,
+        } = self;
+        let _ = sender.send(batch);
+        drop(sender);
+        let digest = worker.join().expect("the hashing thread does not panic");
+        hex(&digest)
+    }
+}
+
+impl Default for BackgroundSha256 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_a_plain_sha256() {
+        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let mut background = BackgroundSha256::new();
+        for piece in data.chunks(12_345) {
+            background.update(piece);
+        }
+        assert_eq!(background.finish_hex(), hex(&Sha256::digest(&data)));
+        assert_eq!(
+            BackgroundSha256::new().finish_hex(),
+            hex(&Sha256::digest(b""))
+        );
+    }
+}
