@@ -73,6 +73,17 @@ pub struct SendArgs {
     #[arg(long)]
     pub qr: bool,
 
+    /// Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a
+    /// passphrase; repeatable.
+    #[arg(short = 'r', long = "recipient", value_name = "KEY",
+          conflicts_with_all = ["passphrase_file", "passphrase_out", "qr"])]
+    pub recipients: Vec<String>,
+
+    /// Encrypt to every public key in FILE (one per line, # comments); repeatable.
+    #[arg(short = 'R', long = "recipients-file", value_name = "FILE",
+          conflicts_with_all = ["passphrase_file", "passphrase_out", "qr"])]
+    pub recipients_files: Vec<PathBuf>,
+
     /// Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index
     /// (suffixes k, M, G: powers of 1000).
     #[arg(long, value_name = "BYTES", default_value = "95M", value_parser = parse_size)]
@@ -110,6 +121,16 @@ pub struct ReceiveArgs {
     /// Read the passphrase from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+
+    /// Decrypt with the age identities or unencrypted SSH private key in FILE, for shares
+    /// sent to public keys; repeatable.
+    #[arg(
+        short = 'i',
+        long = "identity",
+        value_name = "FILE",
+        conflicts_with = "passphrase_file"
+    )]
+    pub identities: Vec<PathBuf>,
 
     /// Overwrite existing files. Without it, an existing file is never touched.
     #[arg(long)]

@@ -4,8 +4,9 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
+pub use age::Encryptor;
 use age::secrecy::SecretString;
-use age::{DecryptError, Decryptor, Encryptor};
+use age::{DecryptError, Decryptor};
 
 use crate::error::{Failure, Kind};
 
@@ -26,6 +27,134 @@ const AGE_V1_LINE: &[u8] = b"age-encryption.org/v1\n";
 /// age's STREAM chunking: 64 KiB of plaintext per chunk, a 16-byte tag each.
 const CHUNK_SIZE: u64 = 64 * 1024;
 const TAG_SIZE: u64 = 16;
+
+/// A public key to encrypt to: an age X25519 recipient or an SSH public key.
+pub type BoxedRecipient = Box<dyn age::Recipient + Send + Sync>;
+
+/// A private key to decrypt with, from an identity file.
+pub type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
+
+/// The largest identity or recipients file read.
+const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Parses one recipient: `age1…` (X25519), `ssh-ed25519 …` or `ssh-rsa …` (exit 2 if none).
+pub fn parse_recipient(text: &str) -> anyhow::Result<BoxedRecipient> {
+    let text = text.trim();
+    if let Ok(recipient) = text.parse::<age::x25519::Recipient>() {
+        return Ok(Box::new(recipient));
+    }
+    if let Ok(recipient) = text.parse::<age::ssh::Recipient>() {
+        return Ok(Box::new(recipient));
+    }
+    let shown: String = text.chars().take(24).collect();
+    Err(Failure::new(
+        Kind::Usage,
+        format!(
+            "`{}` is not an age or SSH public key",
+            crate::names::escape_for_terminal(&shown)
+        ),
+    )
+    .hint("give an age1… key, or an ssh-ed25519 or ssh-rsa public key")
+    .into())
+}
+
+/// Reads a recipients file: one recipient per line; blank lines and `#` comments are skipped.
+/// Returns each recipient with its text.
+pub fn read_recipients_file(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<(String, BoxedRecipient)>> {
+    let text = read_key_file(path, "recipients file")?;
+    let mut recipients = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let recipient = parse_recipient(line).map_err(|_| {
+            Failure::new(
+                Kind::Usage,
+                format!(
+                    "line {} of {} is not an age or SSH public key",
+                    number + 1,
+                    path.display()
+                ),
+            )
+            .hint("one age1…, ssh-ed25519 or ssh-rsa key per line; # starts a comment")
+        })?;
+        recipients.push((line.to_owned(), recipient));
+    }
+    if recipients.is_empty() {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!("{} lists no recipients", path.display()),
+        )
+        .hint("add one age1…, ssh-ed25519 or ssh-rsa key per line")
+        .into());
+    }
+    Ok(recipients)
+}
+
+/// Reads an identity file: age identities (`AGE-SECRET-KEY-1…`, one or more) or an
+/// unencrypted SSH private key (ed25519 or RSA). Exit 2 when it holds neither.
+pub fn read_identity_file(path: &std::path::Path) -> anyhow::Result<Vec<BoxedIdentity>> {
+    let text = zeroize::Zeroizing::new(read_key_file(path, "identity file")?);
+    let unusable = |why: &str| -> anyhow::Error {
+        Failure::new(Kind::Usage, format!("{} {why}", path.display()))
+            .hint("give an age identity file (from age-keygen) or an unencrypted SSH private key")
+            .into()
+    };
+    if text.contains("AGE-SECRET-KEY-") {
+        let file = age::IdentityFile::from_buffer(text.as_bytes())
+            .map_err(|_| unusable("is not a valid age identity file"))?;
+        let identities = file
+            .into_identities()
+            .map_err(|_| unusable("holds an identity this tool cannot use"))?;
+        if identities.is_empty() {
+            return Err(unusable("holds no identity"));
+        }
+        return Ok(identities);
+    }
+    match age::ssh::Identity::from_buffer(text.as_bytes(), Some(path.display().to_string())) {
+        Ok(age::ssh::Identity::Unencrypted(key)) => {
+            Ok(vec![Box::new(age::ssh::Identity::from(key))])
+        }
+        Ok(age::ssh::Identity::Encrypted(_)) => Err(unusable(
+            "is a passphrase-protected SSH key, which share does not unlock",
+        )),
+        Ok(age::ssh::Identity::Unsupported(_)) | Err(_) => Err(unusable(
+            "is not an age identity file or a supported SSH private key",
+        )),
+    }
+}
+
+fn read_key_file(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))
+        .map_err(|err| {
+            Failure::new(
+                Kind::Usage,
+                format!(
+                    "cannot read {what} {}: {}",
+                    path.display(),
+                    crate::error::io_text(&err)
+                ),
+            )
+            .hint("check the path")
+        })?;
+    Ok(text)
+}
+
+/// Builds an encryptor for public-key recipients.
+pub fn recipients_encryptor(recipients: &[BoxedRecipient]) -> anyhow::Result<Encryptor> {
+    Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+        .map_err(|err| {
+            anyhow::Error::from(Failure::new(
+                Kind::Usage,
+                format!("cannot encrypt to these recipients: {err}"),
+            ))
+        })
+}
 
 /// Builds an encryptor for a passphrase. Runs scrypt once, so it takes as long as the work
 /// factor says; call it off the async runtime.
@@ -114,6 +243,28 @@ impl<R: BufRead> Opened<R> {
                     "if you trust the sender, raise the cap with --max-work-factor \
                      (each step doubles time and memory; 22 needs 4 GiB)",
                 )
+                .into(),
+                other => decrypt_error(other),
+            })
+    }
+}
+
+impl<R: BufRead> Opened<R> {
+    /// Unwraps the file key with identities from identity files.
+    pub fn decrypt_with_identities(
+        self,
+        identities: &[BoxedIdentity],
+    ) -> anyhow::Result<impl Read> {
+        self.decryptor
+            .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+            .map_err(|err| match err {
+                DecryptError::NoMatchingKeys
+                | DecryptError::DecryptionFailed
+                | DecryptError::KeyDecryptionFailed => Failure::new(
+                    Kind::WrongKey,
+                    "none of the given identities can open this file",
+                )
+                .hint("use the identity that matches a recipient the sender chose")
                 .into(),
                 other => decrypt_error(other),
             })

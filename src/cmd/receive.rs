@@ -36,7 +36,9 @@ pub enum Output {
 #[derive(Debug)]
 pub struct Plan {
     pub link: Url,
-    pub passphrase: Source,
+    /// Where the passphrase comes from; `None` when identities are given instead.
+    pub passphrase: Option<Source>,
+    pub identities: Vec<PathBuf>,
     pub output: Output,
     pub force: bool,
     pub json: bool,
@@ -47,14 +49,15 @@ pub struct Plan {
 
 pub fn plan(args: ReceiveArgs) -> Result<Plan> {
     let link = host::parse_user_url(&args.link, "the link")?;
-    let Some(source) = passphrase::source(args.passphrase_file.as_deref()) else {
+    let source = passphrase::source(args.passphrase_file.as_deref());
+    if source.is_none() && args.identities.is_empty() {
         return Err(Failure::new(
             Kind::Usage,
             "no passphrase: there is no terminal to ask on, and neither --passphrase-file nor SHARE_PASSPHRASE is set",
         )
-        .hint("pass --passphrase-file FILE or set SHARE_PASSPHRASE")
+        .hint("pass --passphrase-file FILE or set SHARE_PASSPHRASE (or -i for a share sent to your key)")
         .into());
-    };
+    }
     let output = match args.output {
         Some(path) if path.as_os_str() == "-" => Output::Stdout,
         other => Output::Files(other),
@@ -68,7 +71,12 @@ pub fn plan(args: ReceiveArgs) -> Result<Plan> {
     }
     Ok(Plan {
         link,
-        passphrase: source,
+        passphrase: if args.identities.is_empty() {
+            source
+        } else {
+            None
+        },
+        identities: args.identities,
         output,
         force: args.force,
         json: args.json,
@@ -83,13 +91,22 @@ pub fn plan(args: ReceiveArgs) -> Result<Plan> {
 pub enum Key {
     Ready(SecretString),
     Prompt,
+    /// Identities from `-i` files, for shares sent to public keys.
+    Identities(Vec<crypto::BoxedIdentity>),
 }
 
 pub async fn run(args: ReceiveArgs) -> Result<()> {
     let plan = plan(args)?;
     let key = match &plan.passphrase {
-        Source::Prompt => Key::Prompt,
-        source => Key::Ready(passphrase::read(source)?),
+        None => {
+            let mut identities = Vec::new();
+            for path in &plan.identities {
+                identities.extend(crypto::read_identity_file(path)?);
+            }
+            Key::Identities(identities)
+        }
+        Some(Source::Prompt) => Key::Prompt,
+        Some(source) => Key::Ready(passphrase::read(source)?),
     };
     let destination = match &plan.output {
         Output::Files(path) => Some(Destination::prepare(path.as_deref(), plan.force)?),
@@ -138,7 +155,7 @@ async fn download_and_decrypt(
         None => Bytes::new(),
     };
     let show = progress::visible(plan.quiet);
-    let show_now = show && matches!(key, Key::Ready(_));
+    let show_now = show && !matches!(key, Key::Prompt);
     if index::looks_like_index(&first) {
         let text = read_index(first, download.body).await?;
         let index = Index::parse(&text, host::MAX_DOWNLOAD_BYTES)?;
@@ -231,17 +248,29 @@ pub fn decrypt_and_write<R: Read>(
     after_prompt: impl FnOnce(),
 ) -> Result<Received> {
     let opened = crypto::open(input)?;
-    if !opened.is_passphrase() {
-        return Err(Failure::new(
-            Kind::WrongKey,
-            "this file is encrypted to public keys, not to a passphrase",
-        )
-        .hint("ask the sender for a passphrase share")
-        .into());
-    }
-    let passphrase = match key {
-        Key::Ready(secret) => secret,
-        Key::Prompt => {
+    let passphrase = match (key, opened.is_passphrase()) {
+        (Key::Identities(identities), false) => {
+            let decrypted = opened.decrypt_with_identities(&identities)?;
+            return write_payload(decrypted, destination, fallback_name);
+        }
+        (Key::Identities(_), true) => {
+            return Err(Failure::new(
+                Kind::WrongKey,
+                "this file is protected by a passphrase, not by a public key",
+            )
+            .hint("leave out -i and give the passphrase")
+            .into());
+        }
+        (_, false) => {
+            return Err(Failure::new(
+                Kind::WrongKey,
+                "this file is encrypted to public keys, not to a passphrase",
+            )
+            .hint("receive it with -i and your identity file")
+            .into());
+        }
+        (Key::Ready(secret), true) => secret,
+        (Key::Prompt, true) => {
             let secret = passphrase::read(&Source::Prompt)?;
             after_prompt();
             secret

@@ -37,6 +37,10 @@ pub struct Plan {
     pub account: Option<host::Account>,
     /// The user's own passphrase, already read and checked; `None` means generate one.
     pub own_passphrase: Option<SecretString>,
+    /// Public keys to encrypt to instead of a passphrase (none: a passphrase share).
+    pub recipients: Arc<Vec<crypto::BoxedRecipient>>,
+    /// The recipients as given, for the report.
+    pub recipient_texts: Vec<String>,
     pub passphrase_out: Option<PathBuf>,
     pub format: SendFormat,
     pub qr: bool,
@@ -53,7 +57,17 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
         (false, Some(_)) => SendFormat::LinkOnly,
         (false, None) => SendFormat::Labelled,
     };
-    let own_passphrase = match passphrase::own_source(args.passphrase_file.as_deref()) {
+    let mut recipients = Vec::new();
+    for text in &args.recipients {
+        recipients.push((text.trim().to_owned(), crypto::parse_recipient(text)?));
+    }
+    for path in &args.recipients_files {
+        recipients.extend(crypto::read_recipients_file(path)?);
+    }
+    // With recipients there is no passphrase: SHARE_PASSPHRASE in the environment is ignored.
+    let own_source =
+        passphrase::own_source(args.passphrase_file.as_deref()).filter(|_| recipients.is_empty());
+    let own_passphrase = match own_source {
         Some(source) => {
             let secret = passphrase::read(&source)?;
             passphrase::check_strength(&secret)?;
@@ -82,6 +96,8 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
         endpoint,
         account,
         own_passphrase,
+        recipient_texts: recipients.iter().map(|(text, _)| text.clone()).collect(),
+        recipients: Arc::new(recipients.into_iter().map(|(_, key)| key).collect()),
         passphrase_out: args.passphrase_out,
         format,
         qr: args.qr,
@@ -123,15 +139,19 @@ pub async fn run(args: SendArgs) -> Result<()> {
         Some(path) => Some(PassphraseFile::create(path)?),
         None => None,
     };
-    let secret = match &plan.own_passphrase {
-        Some(own) => Secret {
-            passphrase: own.clone(),
-            work_factor: crypto::OWN_WORK_FACTOR,
-        },
-        None => Secret {
-            passphrase: passphrase::generate()?,
-            work_factor: crypto::GENERATED_WORK_FACTOR,
-        },
+    let secret = if !plan.recipients.is_empty() {
+        Secret::Recipients(Arc::clone(&plan.recipients))
+    } else {
+        match &plan.own_passphrase {
+            Some(own) => Secret::Passphrase {
+                passphrase: own.clone(),
+                work_factor: crypto::OWN_WORK_FACTOR,
+            },
+            None => Secret::Passphrase {
+                passphrase: passphrase::generate()?,
+                work_factor: crypto::GENERATED_WORK_FACTOR,
+            },
+        }
     };
 
     let deadline = plan.network.overall_timeout;
@@ -151,18 +171,18 @@ pub async fn run(args: SendArgs) -> Result<()> {
     let expires_at = plan.account.is_none().then(|| {
         humantime::format_rfc3339_seconds(SystemTime::now() + host::ANONYMOUS_RETENTION).to_string()
     });
-    if let Some(file) = passphrase_file {
-        file.write(&secret.passphrase)?;
+    if let (Some(file), Some(passphrase)) = (passphrase_file, secret.passphrase()) {
+        file.write(passphrase)?;
     }
-    let shown_passphrase = plan
-        .passphrase_out
-        .is_none()
-        .then(|| secret.passphrase.expose_secret());
+    let shown_passphrase = secret
+        .passphrase()
+        .filter(|_| plan.passphrase_out.is_none())
+        .map(ExposeSecret::expose_secret);
     let report = SendReport {
         version: 1,
         link: uploaded.link.as_str(),
         passphrase: shown_passphrase,
-        recipients: Vec::new(),
+        recipients: plan.recipient_texts.clone(),
         expires_at: expires_at.clone(),
         size: plan.payload.len(),
         ciphertext_size: uploaded.ciphertext_size,
@@ -170,8 +190,8 @@ pub async fn run(args: SendArgs) -> Result<()> {
         sha256: uploaded.sha256,
     };
     output::print_send(&report, plan.format)?;
-    if plan.qr {
-        show_qr(&secret.passphrase, plan.quiet);
+    if let (true, Some(passphrase)) = (plan.qr, secret.passphrase()) {
+        show_qr(passphrase, plan.quiet);
     }
     if show_status {
         let expiry = match &expires_at {
@@ -182,18 +202,47 @@ pub async fn run(args: SendArgs) -> Result<()> {
             Some(path) => format!(" (the passphrase is in {})", path.display()),
             None => String::new(),
         };
-        eprintln!(
-            "share: send the link and the passphrase over different channels{where_passphrase}; {expiry}."
-        );
+        if secret.passphrase().is_some() {
+            eprintln!(
+                "share: send the link and the passphrase over different channels{where_passphrase}; {expiry}."
+            );
+        } else {
+            eprintln!(
+                "share: only the holders of the recipients' private keys can open it; {expiry}."
+            );
+        }
     }
     Ok(())
 }
 
-/// The passphrase and the scrypt work factor it is used with.
+/// What the share is encrypted to: a passphrase (with its scrypt work factor) or public keys.
 #[derive(Clone)]
-struct Secret {
-    passphrase: SecretString,
-    work_factor: u8,
+enum Secret {
+    Passphrase {
+        passphrase: SecretString,
+        work_factor: u8,
+    },
+    Recipients(Arc<Vec<crypto::BoxedRecipient>>),
+}
+
+impl Secret {
+    fn passphrase(&self) -> Option<&SecretString> {
+        match self {
+            Secret::Passphrase { passphrase, .. } => Some(passphrase),
+            Secret::Recipients(_) => None,
+        }
+    }
+
+    /// A fresh encryptor (a new file key) for one encryption of the payload.
+    fn encryptor(&self) -> Result<crypto::Encryptor> {
+        match self {
+            Secret::Passphrase {
+                passphrase,
+                work_factor,
+            } => crypto::passphrase_encryptor(passphrase.clone(), *work_factor),
+            Secret::Recipients(recipients) => crypto::recipients_encryptor(recipients),
+        }
+    }
 }
 
 /// A confirmed upload.
@@ -447,7 +496,7 @@ async fn upload_in_parts(
 /// Runs on a blocking thread: scrypt, then the archive through age into `output`.
 /// Returns the SHA-256 of the plaintext payload and the output, finished.
 fn encrypt_payload<W: Write>(payload: &Payload, secret: &Secret, output: W) -> Result<(String, W)> {
-    let encryptor = crypto::passphrase_encryptor(secret.passphrase.clone(), secret.work_factor)?;
+    let encryptor = secret.encryptor()?;
     let mut encrypted = encryptor
         .wrap_output(output)
         .map_err(|err| anyhow::Error::new(err).context("the upload stream closed"))?;

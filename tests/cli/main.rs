@@ -7,6 +7,7 @@ mod help;
 mod hostile;
 mod interop;
 mod parts;
+mod recipients;
 mod support;
 mod terminal;
 mod transport;
