@@ -1,6 +1,7 @@
-//! `share receive`: resolve the passphrase source and the destination (the plan), download
-//! the link as a stream, decrypt it on a blocking thread straight into a staging directory,
-//! and move the files into place only once the whole stream has authenticated.
+//! `share receive`: resolve the key (passphrase source or identities) and the destination
+//! (the plan), download the link as a stream (or, for a multi-part share, its parts in
+//! parallel), decrypt on a blocking thread straight into a staging directory, and move the
+//! files into place only once the whole stream has authenticated.
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};

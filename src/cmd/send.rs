@@ -1,6 +1,7 @@
 //! `share send`: check everything that can be checked locally (the plan), then encrypt the
-//! payload on a blocking thread straight into the upload, and print the link and the
-//! passphrase only once the host has confirmed the upload.
+//! payload on a blocking thread straight into the upload (or, past the part size, into a
+//! spool uploaded as parts plus an index), and print the link and the passphrase only once
+//! the host has confirmed every upload.
 
 use std::fs::{self, OpenOptions};
 use std::io::{IsTerminal, Write};
@@ -29,7 +30,7 @@ pub const AUTH_TOKEN_ENV: &str = "TFLINK_AUTH_TOKEN";
 
 /// Everything `send` will do, decided before any network I/O.
 pub struct Plan {
-    pub payload: std::sync::Arc<Payload>,
+    pub payload: Arc<Payload>,
     /// The largest ciphertext one upload carries; more is split into parts.
     pub part_size: u64,
     pub network: host::Network,
@@ -91,7 +92,7 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
     let payload = Payload::collect(&args.paths)?;
     Ok(Plan {
         part_size: args.part_size,
-        payload: std::sync::Arc::new(payload),
+        payload: Arc::new(payload),
         network,
         endpoint,
         account,
