@@ -8,6 +8,23 @@ use clap::{Args, Parser, Subcommand};
 /// The default tfLink-compatible API base.
 pub const DEFAULT_SERVER: &str = "https://tmpfile.link";
 
+/// The exit-code table, shown in every help text and man page (a macro so `concat!` can
+/// join it to the other help texts).
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  success
+  1  unexpected internal error
+  2  usage or configuration error
+  3  wrong passphrase, or no identity matches
+  4  not an age file or share payload, tampered, truncated, or work factor above the cap
+  5  link not found or expired
+  6  network, TLS, timeout or host error
+  7  local I/O error: output exists, permission denied, disk full
+  130, 143  interrupted by SIGINT or SIGTERM"
+    };
+}
+
 /// Hand confidential files to someone through a public temporary-file host without trusting
 /// the host: files are encrypted locally with age, only ciphertext is uploaded, and the link
 /// and the passphrase are printed separately so they can travel over two channels.
@@ -18,22 +35,17 @@ pub const DEFAULT_SERVER: &str = "https://tmpfile.link";
     propagate_version = true,
     max_term_width = 100
 )]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = concat!("\
+Examples:
+  share send contract.pdf                 print a link and a passphrase
+  share receive LINK                      ask for the passphrase, write contract.pdf
+  share send -r age1... build/            encrypt to a public key instead
+
+", exit_codes!()))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
-
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  unexpected internal error
-  2  usage or configuration error
-  3  wrong passphrase, or no identity matches
-  4  not an age file or share payload, tampered, truncated, or work factor above the cap
-  5  link not found or expired
-  6  network, TLS, timeout or host error
-  7  local I/O error: output exists, permission denied, disk full";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -44,14 +56,16 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(after_help = concat!("\
 The passphrase can also come from the environment variable SHARE_PASSPHRASE; it is never
 accepted as a command-line value. --passphrase-file wins when both are given.
 
 Examples:
   share send contract.pdf
   share send --qr photos/ notes.txt
-  share send --passphrase-out pass.txt build.tar.gz")]
+  share send --passphrase-out pass.txt build.tar.gz
+
+", exit_codes!()))]
 pub struct SendArgs {
     /// Files or directories to share; several are sent as one bundle.
     #[arg(required = true, value_name = "PATH")]
@@ -101,14 +115,16 @@ pub struct SendArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(after_help = concat!("\
 The passphrase comes from --passphrase-file, the environment variable SHARE_PASSPHRASE, or a
 hidden prompt on the terminal; without a terminal and without either, receive fails at once.
 
 Examples:
   share receive https://d.tmpfile.link/public/2026-11-22/1b2c.../share.age
   share receive -o contract.pdf LINK
-  share receive -o - LINK > contract.pdf")]
+  share receive -o - LINK > contract.pdf
+
+", exit_codes!()))]
 pub struct ReceiveArgs {
     /// The link printed by `share send`, or a link to any age file.
     #[arg(value_name = "LINK")]

@@ -3,6 +3,7 @@
 
 mod core;
 mod environment;
+mod generated;
 mod help;
 mod hostile;
 mod interop;

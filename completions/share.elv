@@ -1,0 +1,88 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[share] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'share'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'share'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand send 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
+            cand receive 'Download a share, decrypt it and write the original files'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'share;send'= {
+            cand --passphrase-out 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone'
+            cand --passphrase-file 'Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one'
+            cand -r 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable'
+            cand --recipient 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable'
+            cand -R 'Encrypt to every public key in FILE (one per line, # comments); repeatable'
+            cand --recipients-file 'Encrypt to every public key in FILE (one per line, # comments); repeatable'
+            cand --part-size 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)'
+            cand --server 'The tfLink-compatible API base URL'
+            cand --connect-timeout 'Give up connecting to a host after SECS seconds'
+            cand --idle-timeout 'Give up when no data arrives for SECS seconds'
+            cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
+            cand --retries 'Retry a failed upload or an interrupted download up to N times'
+            cand --jobs 'Transfer up to N parts of a multi-part share at once'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (for a host with a private CA)'
+            cand --json 'Print one JSON object on stdout instead of the two labelled lines'
+            cand --qr 'Also show the passphrase as a QR code on the terminal (stderr)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'share;receive'= {
+            cand -o 'Where to write: a file name for a single file, a directory otherwise; `-` for stdout'
+            cand --output 'Where to write: a file name for a single file, a directory otherwise; `-` for stdout'
+            cand --passphrase-file 'Read the passphrase from the first line of FILE'
+            cand -i 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable'
+            cand --identity 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable'
+            cand --max-work-factor 'Refuse passphrase-encrypted files whose scrypt work factor (log2 N) is above this'
+            cand --connect-timeout 'Give up connecting to a host after SECS seconds'
+            cand --idle-timeout 'Give up when no data arrives for SECS seconds'
+            cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
+            cand --retries 'Retry a failed upload or an interrupted download up to N times'
+            cand --jobs 'Transfer up to N parts of a multi-part share at once'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (for a host with a private CA)'
+            cand --force 'Overwrite existing files. Without it, an existing file is never touched'
+            cand --json 'Print one JSON object on stdout describing what was written'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'share;help'= {
+            cand send 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
+            cand receive 'Download a share, decrypt it and write the original files'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'share;help;send'= {
+        }
+        &'share;help;receive'= {
+        }
+        &'share;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
