@@ -172,6 +172,9 @@ pub async fn run(args: SendArgs) -> Result<()> {
     let expires_at = plan.account.is_none().then(|| {
         humantime::format_rfc3339_seconds(SystemTime::now() + host::ANONYMOUS_RETENTION).to_string()
     });
+    if let Some(passphrase) = secret.passphrase() {
+        mask_in_github_actions(passphrase);
+    }
     if let (Some(file), Some(passphrase)) = (passphrase_file, secret.passphrase()) {
         file.write(passphrase)?;
     }
@@ -214,6 +217,16 @@ pub async fn run(args: SendArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Under GitHub Actions, asks the runner to mask the passphrase in the job log before it
+/// appears anywhere. The command goes to stderr, which the runner reads for workflow
+/// commands as it does stdout, so stdout stays the bare result for `$(…)` and `--json`.
+/// It is printed even with `--quiet`: a missing mask is a leak, not noise.
+fn mask_in_github_actions(passphrase: &SecretString) {
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true") {
+        eprintln!("::add-mask::{}", passphrase.expose_secret());
+    }
 }
 
 /// What the share is encrypted to: a passphrase (with its scrypt work factor) or public keys.

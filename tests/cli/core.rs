@@ -668,3 +668,63 @@ fn json_and_stdout_output_conflict() {
         .unwrap();
     assert_failure(&output, 2, "--json and -o - both want standard output");
 }
+
+#[test]
+fn github_actions_masks_the_passphrase_before_it_appears() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"alpha");
+    // stdout and stderr into one pipe, to see the order in which a log would show them.
+    let output = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("'{}' send -q a.txt 2>&1", env!("CARGO_BIN_EXE_share")),
+        ])
+        .current_dir(sandbox.work())
+        .env_clear()
+        .env("HOME", sandbox.home())
+        .env("SHARE_SERVER", server.api_base())
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let log = String::from_utf8(output.stdout).unwrap();
+    let (_, passphrase) = link_and_passphrase(&log);
+    let mask = log
+        .find(&format!("::add-mask::{passphrase}"))
+        .expect("a mask command");
+    let first_use = log.find(&format!("Passphrase: {passphrase}")).unwrap();
+    assert!(mask < first_use, "{log}");
+
+    // Outside GitHub Actions, no workflow command.
+    let output = sandbox
+        .share(&server)
+        .args(["send", "a.txt"])
+        .output()
+        .unwrap();
+    assert!(!texts(&output).1.contains("::add-mask::"));
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("big.bin", &distinctive(3_000_000));
+    let (link, passphrase) = send(&sender, &server, &["big.bin"]);
+    let receiver = Sandbox::new();
+    let mut child = receiver
+        .share(&server)
+        .args(["receive", "-o", "-", &link])
+        .env("SHARE_PASSPHRASE", &passphrase)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout); // like `| head -c 16`
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    assert!(!texts(&output).1.contains("error"));
+}

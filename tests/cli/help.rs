@@ -44,6 +44,19 @@ fn help_texts_match_their_snapshots() {
 }
 
 #[test]
+fn version_is_printed() {
+    let output = Command::new(env!("CARGO_BIN_EXE_share"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!("share {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
 fn usage_errors_exit_2_with_clap_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_share"))
         .args(["send", "--bogus"])
