@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             break
         }
         'share;send' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'With `-`: the file name the receiver gets [default: stdin]')
             [CompletionResult]::new('--passphrase-out', '--passphrase-out', [CompletionResultType]::ParameterName, 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable')

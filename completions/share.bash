@@ -173,12 +173,16 @@ _share() {
             return 0
             ;;
         share__subcmd__send)
-            opts="-r -R -q -h -V --json --passphrase-out --passphrase-file --qr --recipient --recipients-file --part-size --server --quiet --connect-timeout --idle-timeout --timeout --retries --jobs --ca-file --help --version"
+            opts="-r -R -q -h -V --name --json --passphrase-out --passphrase-file --qr --recipient --recipients-file --part-size --server --quiet --connect-timeout --idle-timeout --timeout --retries --jobs --ca-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

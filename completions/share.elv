@@ -27,6 +27,7 @@ set edit:completion:arg-completer[share] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'share;send'= {
+            cand --name 'With `-`: the file name the receiver gets [default: stdin]'
             cand --passphrase-out 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone'
             cand --passphrase-file 'Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one'
             cand -r 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable'

@@ -29,6 +29,7 @@ complete -c share -n "__fish_share_needs_command" -s V -l version -d 'Print vers
 complete -c share -n "__fish_share_needs_command" -f -a "send" -d 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
 complete -c share -n "__fish_share_needs_command" -f -a "receive" -d 'Download a share, decrypt it and write the original files'
 complete -c share -n "__fish_share_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c share -n "__fish_share_using_subcommand send" -l name -d 'With `-`: the file name the receiver gets [default: stdin]' -r
 complete -c share -n "__fish_share_using_subcommand send" -l passphrase-out -d 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -l passphrase-file -d 'Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -s r -l recipient -d 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable' -r

@@ -11,12 +11,14 @@
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use anyhow::Result;
 
 use crate::error::{Failure, Kind, io_text};
 use crate::names;
+use crate::spool::StdinSpool;
 
 /// The value of `SHARE.payload` this version writes and reads.
 pub const FORMAT_VERSION: &str = "1";
@@ -33,11 +35,28 @@ pub enum Content {
     File { size: u64 },
 }
 
+/// Where an entry's content is read from.
+#[derive(Clone)]
+pub enum Origin {
+    Path(PathBuf),
+    /// Standard input, spooled encrypted (see [`StdinSpool`]).
+    Stdin(Arc<StdinSpool>),
+}
+
+impl std::fmt::Debug for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Path(path) => write!(f, "{}", path.display()),
+            Origin::Stdin(_) => f.write_str("standard input"),
+        }
+    }
+}
+
 /// One entry of the payload: its name inside the share and where it is read from.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub name: String,
-    pub source: PathBuf,
+    pub source: Origin,
     pub content: Content,
     /// The tar header block(s) for this entry, built once so the length is known exactly.
     header: Vec<u8>,
@@ -98,6 +117,33 @@ impl Payload {
         })
     }
 
+    /// A payload of one file named `name`, read from standard input (already spooled).
+    pub fn from_stdin(name: &str, spool: StdinSpool) -> Result<Payload> {
+        if let Some(problem) = names::problem_with_component(name) {
+            return Err(Failure::new(
+                Kind::Usage,
+                format!("--name {}: {problem}", names::escape_for_terminal(name)),
+            )
+            .hint("give a plain file name")
+            .into());
+        }
+        let content = Content::File { size: spool.size };
+        let now = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |age| age.as_secs());
+        let header = entry_header(name, &content, 0o644, now)?;
+        Ok(Payload {
+            marker: marker_header(1)?,
+            entries: vec![Entry {
+                name: name.to_owned(),
+                source: Origin::Stdin(Arc::new(spool)),
+                content,
+                header,
+            }],
+            skipped: Vec::new(),
+        })
+    }
+
     /// The exact number of bytes [`Payload::write_to`] writes.
     pub fn len(&self) -> u64 {
         let entries: u64 = self
@@ -130,7 +176,7 @@ impl Payload {
         for entry in &self.entries {
             out.write_all(&entry.header).map_err(sink_error)?;
             if let Content::File { size } = entry.content {
-                copy_file(&entry.source, size, out, &mut buffer)?;
+                copy_entry(&entry.source, size, out, &mut buffer)?;
                 out.write_all(&[0; BLOCK as usize][..(padded(size) - size) as usize])
                     .map_err(sink_error)?;
             }
@@ -149,6 +195,7 @@ fn sink_error(err: io::Error) -> anyhow::Error {
 
 impl Entry {
     fn new(name: String, source: PathBuf, metadata: &Metadata) -> Result<Entry> {
+        let source = Origin::Path(source);
         let content = if metadata.is_dir() {
             Content::Directory
         } else {
@@ -156,7 +203,16 @@ impl Entry {
                 size: metadata.len(),
             }
         };
-        let header = entry_header(&name, &content, metadata)?;
+        let mode = match content {
+            Content::Directory => 0o755,
+            Content::File { .. } => file_mode(metadata),
+        };
+        let mtime = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |age| age.as_secs());
+        let header = entry_header(&name, &content, mode, mtime)?;
         Ok(Entry {
             name,
             source,
@@ -256,7 +312,28 @@ fn input_error(path: &Path, err: &io::Error) -> anyhow::Error {
     .into()
 }
 
-fn copy_file<W: Write>(path: &Path, size: u64, out: &mut W, buffer: &mut [u8]) -> Result<()> {
+fn copy_entry<W: Write>(origin: &Origin, size: u64, out: &mut W, buffer: &mut [u8]) -> Result<()> {
+    match origin {
+        Origin::Path(path) => {
+            let file = File::open(path).map_err(|err| input_error(path, &err))?;
+            copy_exactly(file, path, size, out, buffer)
+        }
+        Origin::Stdin(spool) => {
+            let stdin = Path::new("standard input");
+            let reader = spool.reader().map_err(|err| input_error(stdin, &err))?;
+            copy_exactly(reader, stdin, size, out, buffer)
+        }
+    }
+}
+
+/// Copies exactly `size` bytes, and fails if the input turns out shorter or longer.
+fn copy_exactly<R: Read, W: Write>(
+    mut file: R,
+    path: &Path,
+    size: u64,
+    out: &mut W,
+    buffer: &mut [u8],
+) -> Result<()> {
     let changed = || {
         anyhow::Error::from(
             Failure::new(
@@ -266,7 +343,6 @@ fn copy_file<W: Write>(path: &Path, size: u64, out: &mut W, buffer: &mut [u8]) -
             .hint("nothing was shared; send it again once it is no longer being written"),
         )
     };
-    let mut file = File::open(path).map_err(|err| input_error(path, &err))?;
     let mut remaining = size;
     while remaining > 0 {
         let want = buffer
@@ -298,24 +374,18 @@ fn marker_header(files: usize) -> Result<Vec<u8>> {
     extension_header(tar::EntryType::XGlobalHeader, "pax_global_header", &records)
 }
 
-fn entry_header(name: &str, content: &Content, metadata: &Metadata) -> Result<Vec<u8>> {
+fn entry_header(name: &str, content: &Content, mode: u32, mtime: u64) -> Result<Vec<u8>> {
     let mut header = tar::Header::new_ustar();
-    let (entry_type, size, mode) = match content {
-        Content::Directory => (tar::EntryType::Directory, 0, 0o755),
-        Content::File { size } => (tar::EntryType::Regular, *size, file_mode(metadata)),
+    let (entry_type, size) = match content {
+        Content::Directory => (tar::EntryType::Directory, 0),
+        Content::File { size } => (tar::EntryType::Regular, *size),
     };
     header.set_entry_type(entry_type);
     header.set_size(size);
     header.set_mode(mode);
     header.set_uid(0);
     header.set_gid(0);
-    header.set_mtime(
-        metadata
-            .modified()
-            .ok()
-            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |age| age.as_secs()),
-    );
+    header.set_mtime(mtime);
     let mut blocks = Vec::new();
     if header.set_path(name).is_err() {
         // Too long for ustar's name and prefix fields: a pax `path` record carries it.

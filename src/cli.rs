@@ -67,9 +67,14 @@ Examples:
 
 ", exit_codes!()))]
 pub struct SendArgs {
-    /// Files or directories to share; several are sent as one bundle.
+    /// Files or directories to share; several are sent as one bundle. `-` alone reads
+    /// standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// With `-`: the file name the receiver gets [default: stdin].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 
     /// Print one JSON object on stdout instead of the two labelled lines.
     #[arg(long)]

@@ -2,7 +2,7 @@
 //! factor, predicting the exact ciphertext length, and opening untrusted age files with a
 //! work-factor cap, mapping every failure to the exit code product.md gives it.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 
 pub use age::Encryptor;
 use age::secrecy::SecretString;
@@ -143,6 +143,35 @@ fn read_key_file(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
             .hint("check the path")
         })?;
     Ok(text)
+}
+
+/// A key that exists only in this process's memory, for spooling data (standard input)
+/// that must not reach the disk in the clear.
+pub struct EphemeralKey(age::x25519::Identity);
+
+impl EphemeralKey {
+    pub fn generate() -> Self {
+        EphemeralKey(age::x25519::Identity::generate())
+    }
+
+    /// Encrypts all of `input` into `output`; returns the plaintext length and the output.
+    pub fn encrypt_all<R: Read, W: Write>(&self, mut input: R, output: W) -> io::Result<(u64, W)> {
+        let recipient = self.0.to_public();
+        let encryptor =
+            Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(io::Error::other)?;
+        let mut writer = encryptor.wrap_output(output)?;
+        let length = io::copy(&mut input, &mut writer)?;
+        Ok((length, writer.finish()?))
+    }
+
+    /// Reads back what [`EphemeralKey::encrypt_all`] wrote.
+    pub fn decrypt<R: Read>(&self, input: R) -> io::Result<impl Read + use<R>> {
+        let decryptor = Decryptor::new_buffered(BufReader::new(input)).map_err(io::Error::other)?;
+        decryptor
+            .decrypt(std::iter::once(&self.0 as &dyn age::Identity))
+            .map_err(io::Error::other)
+    }
 }
 
 /// Builds an encryptor for public-key recipients.
@@ -348,7 +377,6 @@ pub fn peek<R: Read>(mut input: R, len: usize) -> io::Result<(Vec<u8>, Prefixed<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn encrypt(plaintext: &[u8]) -> Vec<u8> {
         let encryptor = passphrase_encryptor(SecretString::from("pass word"), 2).unwrap();

@@ -35,6 +35,8 @@ pub fn problem_with_component(component: &str) -> Option<&'static str> {
         Some("the name climbs out of its directory with `..`")
     } else if component.len() > MAX_COMPONENT_BYTES {
         Some("a part of the name is longer than 255 bytes")
+    } else if component.contains('/') {
+        Some("the name contains a slash")
     } else if component.contains('\\') {
         Some("the name contains a backslash")
     } else if component.len() >= 2

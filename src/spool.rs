@@ -180,3 +180,46 @@ mod tests {
         assert_eq!(third.sha256, hex(&Sha256::digest(&data[200_000..])));
     }
 }
+
+/// Standard input, read to its end and kept encrypted under a key that exists only in
+/// memory, in an unlinked temporary file: its size is then known for the archive header,
+/// and no plaintext ever reaches the disk.
+pub struct StdinSpool {
+    file: File,
+    key: crate::crypto::EphemeralKey,
+    pub size: u64,
+}
+
+impl StdinSpool {
+    pub fn read_stdin() -> Result<StdinSpool> {
+        let file = tempfile::tempfile().map_err(|err| spool_error(&err))?;
+        let key = crate::crypto::EphemeralKey::generate();
+        let stdin = io::stdin().lock();
+        let (size, writer) = key
+            .encrypt_all(stdin, BufWriter::with_capacity(pipe::CHUNK, file))
+            .map_err(|err| {
+                anyhow::Error::from(
+                    crate::error::Failure::new(
+                        crate::error::Kind::LocalIo,
+                        format!(
+                            "cannot read standard input: {}",
+                            crate::error::io_text(&err)
+                        ),
+                    )
+                    .hint("nothing was shared"),
+                )
+            })?;
+        let file = writer
+            .into_inner()
+            .map_err(|err| spool_error(err.error()))?;
+        Ok(StdinSpool { file, key, size })
+    }
+
+    /// The spooled bytes, decrypted, from the start.
+    pub fn reader(&self) -> io::Result<impl io::Read + use<>> {
+        let mut file = self.file.try_clone()?;
+        std::io::Seek::rewind(&mut file)?;
+        self.key
+            .decrypt(std::io::BufReader::with_capacity(pipe::CHUNK, file))
+    }
+}

@@ -89,7 +89,7 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
         .hint("leave --part-size out, or give a smaller one")
         .into());
     }
-    let payload = Payload::collect(&args.paths)?;
+    let payload = collect_payload(&args.paths, args.name.as_deref())?;
     Ok(Plan {
         part_size: args.part_size,
         payload: Arc::new(payload),
@@ -104,6 +104,29 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
         qr: args.qr,
         quiet: args.quiet,
     })
+}
+
+/// The files to send, or standard input for `-` (read to its end, spooled encrypted).
+fn collect_payload(paths: &[PathBuf], name: Option<&str>) -> Result<Payload> {
+    let stdin = paths.iter().any(|path| path.as_os_str() == "-");
+    match (stdin, paths.len(), name) {
+        (true, 1, name) => {
+            Payload::from_stdin(name.unwrap_or("stdin"), spool::StdinSpool::read_stdin()?)
+        }
+        (true, _, _) => Err(Failure::new(
+            Kind::Usage,
+            "`-` (standard input) must be the only PATH",
+        )
+        .hint("send standard input on its own, or save it to a file first")
+        .into()),
+        (false, _, Some(_)) => Err(Failure::new(
+            Kind::Usage,
+            "--name only applies to `-` (standard input)",
+        )
+        .hint("files and directories keep their own names")
+        .into()),
+        (false, _, None) => Payload::collect(paths),
+    }
 }
 
 fn account_from_env() -> Result<Option<host::Account>> {

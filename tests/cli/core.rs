@@ -728,3 +728,72 @@ fn a_closed_stdout_is_not_an_error() {
     assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
     assert!(!texts(&output).1.contains("error"));
 }
+
+#[test]
+fn standard_input_round_trips_under_its_given_name() {
+    let server = StandIn::start();
+    for (content, name) in [(distinctive(300_000), Some("dump.sql")), (Vec::new(), None)] {
+        let sender = Sandbox::new();
+        let mut command = sender.share(&server);
+        command.args(["send", "--json", "-"]);
+        if let Some(name) = name {
+            command.args(["--name", name]);
+        }
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), &content).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", texts(&output).1);
+        assert!(
+            Sandbox::listing(&sender.work()).is_empty(),
+            "nothing spooled beside the sender"
+        );
+        let sent: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+        let receiver = Sandbox::new();
+        let output = receiver.receive(
+            &server,
+            sent["link"].as_str().unwrap(),
+            sent["passphrase"].as_str().unwrap(),
+            &["-o", "-"],
+        );
+        assert!(output.status.success(), "{}", texts(&output).1);
+        assert_eq!(output.stdout, content);
+        let output = receiver.receive(
+            &server,
+            sent["link"].as_str().unwrap(),
+            sent["passphrase"].as_str().unwrap(),
+            &[],
+        );
+        assert!(output.status.success());
+        let expected_name = name.unwrap_or("stdin");
+        assert_eq!(
+            fs::read(receiver.work().join(expected_name)).unwrap(),
+            content
+        );
+    }
+
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"a");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "-", "a.txt"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "must be the only PATH");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--name", "x", "a.txt"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "--name only applies");
+    let output = sandbox
+        .share(&server)
+        .args(["send", "--name", "../x", "-"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "contains a slash");
+}
