@@ -155,32 +155,6 @@ pub fn read_range(
     pipe::into_stream(receiver)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Read;
-
-    #[test]
-    fn parts_cover_the_stream_and_hash_their_own_bytes() {
-        let data: Vec<u8> = (0..250_000u32).map(|i| (i % 251) as u8).collect();
-        let spooled = encrypt_to_spool(100_000, |mut writer| {
-            writer.write_all(&data)?;
-            Ok(("plain".to_owned(), writer))
-        })
-        .unwrap();
-        assert_eq!(spooled.size, 250_000);
-        let sizes: Vec<u64> = spooled.parts.iter().map(|p| p.size).collect();
-        assert_eq!(sizes, vec![100_000, 100_000, 50_000]);
-        let mut file = spooled.file;
-        let mut back = Vec::new();
-        std::io::Seek::rewind(&mut file).unwrap();
-        file.read_to_end(&mut back).unwrap();
-        assert_eq!(back, data);
-        let third = &spooled.parts[2];
-        assert_eq!(third.sha256, hex(&Sha256::digest(&data[200_000..])));
-    }
-}
-
 /// Standard input, read to its end and kept encrypted under a key that exists only in
 /// memory, in an unlinked temporary file: its size is then known for the archive header,
 /// and no plaintext ever reaches the disk.
@@ -221,5 +195,31 @@ impl StdinSpool {
         std::io::Seek::rewind(&mut file)?;
         self.key
             .decrypt(std::io::BufReader::with_capacity(pipe::CHUNK, file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn parts_cover_the_stream_and_hash_their_own_bytes() {
+        let data: Vec<u8> = (0..250_000u32).map(|i| (i % 251) as u8).collect();
+        let spooled = encrypt_to_spool(100_000, |mut writer| {
+            writer.write_all(&data)?;
+            Ok(("plain".to_owned(), writer))
+        })
+        .unwrap();
+        assert_eq!(spooled.size, 250_000);
+        let sizes: Vec<u64> = spooled.parts.iter().map(|p| p.size).collect();
+        assert_eq!(sizes, vec![100_000, 100_000, 50_000]);
+        let mut file = spooled.file;
+        let mut back = Vec::new();
+        std::io::Seek::rewind(&mut file).unwrap();
+        file.read_to_end(&mut back).unwrap();
+        assert_eq!(back, data);
+        let third = &spooled.parts[2];
+        assert_eq!(third.sha256, hex(&Sha256::digest(&data[200_000..])));
     }
 }
