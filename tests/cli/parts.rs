@@ -3,6 +3,8 @@
 
 use std::fs;
 
+use sha2::Digest;
+
 use crate::core::distinctive;
 use crate::support::tflink::{StandIn, UploadFault};
 use crate::support::{Sandbox, assert_failure, texts};
@@ -188,4 +190,39 @@ fn an_interrupted_receive_resumes_without_fetching_parts_again() {
         "only the index and the missing parts are fetched again"
     );
     assert_eq!(Sandbox::listing(&receiver.work()), vec!["big.bin"]);
+}
+
+#[test]
+fn unusable_indexes_and_resume_paths_fail_cleanly() {
+    let server = StandIn::start();
+    let receiver = Sandbox::new();
+
+    let newer = r#"{"share_index": 2, "size": 1, "parts": []}"#;
+    let link = server.host_file("newer.json", newer.as_bytes().to_vec());
+    let output = receiver.receive(&server, &link, "p", &[]);
+    assert_failure(&output, 4, "made by a newer version of share");
+
+    let mut huge = b"{\"share_index\": 1, \"padding\": \"".to_vec();
+    huge.resize(2 * 1024 * 1024, b'x');
+    let link = server.host_file("huge.json", huge);
+    let output = receiver.receive(&server, &link, "p", &[]);
+    assert_failure(&output, 4, "too large to be a share index");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+
+    // A file squatting on the resume directory's name is not followed or replaced.
+    let (link, passphrase) =
+        link_and_passphrase(&send_in_parts(&server, &Sandbox::new(), &["--jobs", "1"]));
+    let digest: String = sha2::Sha256::digest(link.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let squatter = format!(".share-resume-{}", &digest[..16]);
+    receiver.write(&squatter, b"not a directory");
+    let output = receiver.receive(&server, &link, &passphrase, &[]);
+    assert_failure(&output, 7, "is not a directory");
+    assert_eq!(
+        fs::read(receiver.work().join(&squatter)).unwrap(),
+        b"not a directory"
+    );
+    assert_eq!(Sandbox::listing(&receiver.work()), vec![squatter]);
 }
