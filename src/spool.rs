@@ -37,18 +37,7 @@ pub fn encrypt_to_spool(
     part_size: u64,
     encrypt: impl FnOnce(PartWriter) -> Result<(String, PartWriter)>,
 ) -> Result<Spooled> {
-    let file = tempfile::tempfile().map_err(|err| {
-        anyhow::Error::from(
-            crate::error::Failure::new(
-                crate::error::Kind::LocalIo,
-                format!(
-                    "cannot create a temporary file: {}",
-                    crate::error::io_text(&err)
-                ),
-            )
-            .hint("set TMPDIR to a directory with room for the encrypted share"),
-        )
-    })?;
+    let file = tempfile::tempfile().map_err(|err| spool_error(&err))?;
     let writer = PartWriter {
         out: BufWriter::with_capacity(pipe::CHUNK, file),
         part_size,
@@ -75,7 +64,7 @@ fn spool_error(err: &io::Error) -> anyhow::Error {
     crate::error::Failure::new(
         crate::error::Kind::LocalIo,
         format!(
-            "cannot write the temporary file: {}",
+            "cannot create or write a temporary file: {}",
             crate::error::io_text(err)
         ),
     )
