@@ -82,3 +82,28 @@ fn qr_is_refused_off_a_terminal() {
     assert!(stderr.contains("--qr ignored"));
     assert!(!stderr.contains('█') && !stderr.contains('▀'));
 }
+
+#[test]
+fn no_color_turns_off_colour_on_a_terminal() {
+    let sandbox = Sandbox::new();
+    let run = |no_color: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_share"));
+        command
+            .args(["send", "--bogus"])
+            .current_dir(sandbox.work())
+            .env_clear()
+            .env("TERM", "xterm");
+        if no_color {
+            command.env("NO_COLOR", "1");
+        }
+        let mut session = rexpect::session::spawn_command(command, Some(30_000)).unwrap();
+        session.exp_eof().unwrap()
+    };
+    assert!(
+        run(false).contains("\u{1b}["),
+        "clap colours errors on a terminal"
+    );
+    let plain = run(true);
+    assert!(!plain.contains("\u{1b}["), "{plain:?}");
+    assert!(plain.contains("unexpected argument"));
+}
