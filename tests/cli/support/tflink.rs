@@ -14,6 +14,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use bytes::Bytes;
 
 /// tfLink's per-file limit.
 pub const LIMIT: u64 = 100_000_000;
@@ -66,7 +67,8 @@ pub enum DownloadFault {
 #[derive(Default)]
 struct Shared {
     uploads: Vec<Upload>,
-    files: HashMap<String, Vec<u8>>,
+    /// Stored files by download path; shared buffers, so serving one copies nothing.
+    files: HashMap<String, Bytes>,
     downloads: Vec<String>,
     upload_fault: UploadFault,
     download_fault: DownloadFault,
@@ -79,6 +81,8 @@ struct Shared {
     range_requests: Vec<String>,
     /// Whether upload bodies are kept in the request log too (not in benchmarks).
     forget_bodies: bool,
+    /// Keep only this many of the newest stored files, like a host whose files expire.
+    keep_last: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -149,6 +153,12 @@ impl StandIn {
         self.shared.lock().unwrap().forget_bodies = true;
     }
 
+    /// Keeps only the newest `count` stored files, so a benchmark that uploads the same
+    /// file again and again measures uploads, not an ever-growing server.
+    pub fn keep_last(&self, count: usize) {
+        self.shared.lock().unwrap().keep_last = Some(count);
+    }
+
     /// The API base to give `share` as `--server`.
     pub fn api_base(&self) -> String {
         format!("http://{}", self.api)
@@ -186,22 +196,24 @@ impl StandIn {
         let mut shared = self.shared.lock().unwrap();
         let path = shared.stored[number].clone();
         let bytes = shared.files.get_mut(&path).unwrap();
-        let middle = bytes.len() / 2;
-        bytes[middle] ^= 0x01;
+        let mut tampered = bytes.to_vec();
+        let middle = tampered.len() / 2;
+        tampered[middle] ^= 0x01;
+        *bytes = tampered.into();
     }
 
     /// Deletes the `number`th successful upload, returning its bytes.
     pub fn take_away(&self, number: usize) -> Vec<u8> {
         let mut shared = self.shared.lock().unwrap();
         let path = shared.stored[number].clone();
-        shared.files.remove(&path).unwrap()
+        shared.files.remove(&path).unwrap().to_vec()
     }
 
     /// Puts back what [`StandIn::take_away`] removed.
     pub fn put_back(&self, number: usize, bytes: Vec<u8>) {
         let mut shared = self.shared.lock().unwrap();
         let path = shared.stored[number].clone();
-        shared.files.insert(path, bytes);
+        shared.files.insert(path, bytes.into());
     }
 
     /// The download path of the `number`th successful upload.
@@ -221,7 +233,7 @@ impl StandIn {
             .lock()
             .unwrap()
             .files
-            .insert(path.clone(), bytes);
+            .insert(path.clone(), bytes.into());
         format!("http://{}/{path}", self.download)
     }
 
@@ -236,6 +248,11 @@ async fn handle_upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
+    // Room for the whole file at once (the request is a little larger than the file).
+    let capacity = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .unwrap_or(0);
     let (fault, limit, attempt) = {
         let mut shared = state.shared.lock().unwrap();
         shared.upload_attempts += 1;
@@ -245,7 +262,7 @@ async fn handle_upload(
             shared.upload_attempts,
         )
     };
-    let mut received = None;
+    let mut received: Option<(Upload, Bytes)> = None;
     loop {
         let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -257,7 +274,7 @@ async fn handle_upload(
         }
         let file_name = field.file_name().map(str::to_owned);
         let content_type = field.content_type().map(str::to_owned);
-        let mut body = Vec::new();
+        let mut body = Vec::with_capacity(capacity.min(limit + 1) as usize);
         loop {
             match field.chunk().await {
                 Ok(Some(chunk)) => {
@@ -273,26 +290,25 @@ async fn handle_upload(
                 Err(_) => return error(StatusCode::BAD_REQUEST, "Upload interrupted"),
             }
         }
-        received = Some(Upload {
-            file_name,
-            content_type,
+        let body = Bytes::from(body);
+        received = Some((
+            Upload {
+                file_name,
+                content_type,
+                body: Vec::new(),
+                headers: headers.clone(),
+            },
             body,
-            headers: headers.clone(),
-        });
+        ));
     }
-    let Some(upload) = received else {
+    let Some((mut upload, body)) = received else {
         return error(StatusCode::BAD_REQUEST, "No file uploaded");
     };
     let mut shared = state.shared.lock().unwrap();
-    let logged = Upload {
-        body: if shared.forget_bodies {
-            Vec::new()
-        } else {
-            upload.body.clone()
-        },
-        ..upload.clone()
-    };
-    shared.uploads.push(logged);
+    if !shared.forget_bodies {
+        upload.body = body.to_vec();
+    }
+    shared.uploads.push(upload.clone());
     match fault {
         UploadFault::HtmlOk => return html(),
         UploadFault::Status(code) => {
@@ -314,7 +330,7 @@ async fn handle_upload(
         UploadFault::ReplyLink(link) => {
             let reply = serde_json::json!({
                 "fileName": "share.age", "downloadLink": link, "downloadLinkEncoded": link,
-                "size": upload.body.len(), "type": "application/octet-stream", "uploadedTo": "public",
+                "size": body.len(), "type": "application/octet-stream", "uploadedTo": "public",
             });
             return (
                 StatusCode::OK,
@@ -336,9 +352,15 @@ async fn handle_upload(
         "{area}/2026-11-22/{:08x}-0000-4000-8000-{:012x}/{name}",
         shared.counter, shared.counter
     );
-    let size = upload.body.len();
-    shared.files.insert(path.clone(), upload.body);
+    let size = body.len();
+    shared.files.insert(path.clone(), body);
     shared.stored.push(path.clone());
+    if let Some(keep) = shared.keep_last {
+        let Shared { stored, files, .. } = &mut *shared;
+        for old in &stored[..stored.len().saturating_sub(keep)] {
+            files.remove(old);
+        }
+    }
     let link = format!("{}/{path}", state.download_base);
     let reply = serde_json::json!({
         "fileName": name,
@@ -382,8 +404,10 @@ async fn handle_download(
     };
     match fault {
         DownloadFault::FlipFromEnd(offset) => {
-            let at = bytes.len() - 1 - offset;
-            bytes[at] ^= 0x01;
+            let mut flipped = bytes.to_vec();
+            let at = flipped.len() - 1 - offset;
+            flipped[at] ^= 0x01;
+            bytes = flipped.into();
         }
         DownloadFault::Truncate(keep) => bytes.truncate(keep),
         DownloadFault::DropOnce(keep) => {
@@ -409,7 +433,7 @@ async fn handle_download(
                     format!("bytes {start}-{}/{total}", total - 1),
                 ),
             ],
-            Body::from(bytes[start..].to_vec()),
+            Body::from(bytes.slice(start..)),
         )
             .into_response(),
         _ => (
@@ -422,9 +446,9 @@ async fn handle_download(
 }
 
 /// The whole length announced, `keep` bytes sent, then the connection is cut.
-fn dropped_after(bytes: Vec<u8>, keep: usize) -> Response {
+fn dropped_after(bytes: Bytes, keep: usize) -> Response {
     let total = bytes.len();
-    let head = bytes::Bytes::from(bytes[..keep].to_vec());
+    let head = bytes.slice(..keep);
     // The bytes go out first; the cut comes a moment later, as on a real network.
     let body = futures_util::stream::unfold(Some(head), |state| async move {
         match state {
