@@ -105,7 +105,7 @@ pub struct SendArgs {
 
     /// Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index
     /// (suffixes k, M, G: powers of 1000).
-    #[arg(long, value_name = "BYTES", default_value = "95M", value_parser = parse_size)]
+    #[arg(long, value_name = "BYTES", default_value = "99M", value_parser = parse_size)]
     pub part_size: u64,
 
     #[command(flatten)]
