@@ -135,6 +135,33 @@ impl Network {
     }
 }
 
+/// The upload client, built once on first use on a blocking thread: loading the system's
+/// CA certificates takes a few milliseconds, and the first encryption runs meanwhile.
+pub struct LazyUploadClient {
+    network: Network,
+    client: tokio::sync::OnceCell<reqwest::Client>,
+}
+
+impl LazyUploadClient {
+    pub fn new(network: &Network) -> Self {
+        LazyUploadClient {
+            network: network.clone(),
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    pub async fn get(&self) -> Result<&reqwest::Client> {
+        self.client
+            .get_or_try_init(|| async {
+                let network = self.network.clone();
+                tokio::task::spawn_blocking(move || network.upload_client())
+                    .await
+                    .map_err(|err| anyhow::anyhow!("cannot set up the HTTP client: {err}"))?
+            })
+            .await
+    }
+}
+
 fn read_roots(path: &Path) -> Result<Vec<reqwest::Certificate>> {
     let pem = std::fs::read(path).map_err(|err| {
         Failure::new(

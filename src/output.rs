@@ -43,7 +43,8 @@ pub struct SendReport<'a> {
     pub size: u64,
     pub ciphertext_size: u64,
     pub parts: u32,
-    pub sha256: String,
+    /// Computed only when the report is printed as JSON.
+    pub sha256: Option<String>,
 }
 
 /// How `send` prints its result.

@@ -23,19 +23,20 @@ pub struct SpooledPart {
     pub sha256: String,
 }
 
-/// The spooled ciphertext, its parts, and the SHA-256 of the plaintext it encrypts.
+/// The spooled ciphertext, its parts, and the SHA-256 of the plaintext it encrypts (when
+/// one was computed).
 pub struct Spooled {
     pub file: File,
     pub size: u64,
     pub parts: Vec<SpooledPart>,
-    pub sha256: String,
+    pub sha256: Option<String>,
 }
 
 /// Runs `encrypt` with a writer into a new spool file that splits what it receives into
 /// parts of `part_size` bytes; `encrypt` returns the plaintext SHA-256 and the writer.
 pub fn encrypt_to_spool(
     part_size: u64,
-    encrypt: impl FnOnce(PartWriter) -> Result<(String, PartWriter)>,
+    encrypt: impl FnOnce(PartWriter) -> Result<(Option<String>, PartWriter)>,
 ) -> Result<Spooled> {
     let file = tempfile::tempfile().map_err(|err| spool_error(&err))?;
     let writer = PartWriter {
@@ -197,7 +198,7 @@ mod tests {
         let data: Vec<u8> = (0..250_000u32).map(|i| (i % 251) as u8).collect();
         let spooled = encrypt_to_spool(100_000, |mut writer| {
             writer.write_all(&data)?;
-            Ok(("plain".to_owned(), writer))
+            Ok((Some("plain".to_owned()), writer))
         })
         .unwrap();
         assert_eq!(spooled.size, 250_000);

@@ -19,7 +19,6 @@ use anyhow::Result;
 
 use crate::archive::{FILES_KEY, FORMAT_VERSION, PAYLOAD_KEY};
 use crate::crypto;
-use crate::digest::BackgroundSha256;
 use crate::error::{Failure, Kind, local_io};
 use crate::names;
 
@@ -87,33 +86,6 @@ pub fn read_marker(prefix: &[u8]) -> Result<Option<Marker>> {
         )
         .hint("upgrade share and try again")
         .into()),
-    }
-}
-
-/// A reader that hashes what passes through it (on a helper thread).
-pub struct Hashing<R> {
-    inner: R,
-    hasher: BackgroundSha256,
-}
-
-impl<R: Read> Hashing<R> {
-    pub fn new(inner: R) -> Self {
-        Hashing {
-            inner,
-            hasher: BackgroundSha256::new(),
-        }
-    }
-
-    pub fn hex_digest(self) -> String {
-        self.hasher.finish_hex()
-    }
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.hasher.update(&buf[..read]);
-        Ok(read)
     }
 }
 

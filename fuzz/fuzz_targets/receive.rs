@@ -7,6 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use secrecy::SecretString;
 use share::cmd::receive::{Key, decrypt_and_write};
 use share::destination::Destination;
+use share::digest::PayloadDigest;
 
 /// The passphrase the seed corpus was made with.
 const PASSPHRASE: &str = "fuzzing-passphrase";
@@ -16,7 +17,8 @@ fuzz_target!(|download: &[u8]| {
     let destination = Destination::prepare(Some(root.path()), false).unwrap();
     let key = Key::Ready(SecretString::from(PASSPHRASE));
     // A low cap keeps each run cheap; the cap is checked before scrypt runs.
-    let result = decrypt_and_write(download, key, 4, Some(destination), "download", || {});
+    let digest = PayloadDigest::new(true);
+    let result = decrypt_and_write(download, key, 4, Some(destination), "download", digest, || {});
     let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
     if result.is_err() {
         assert!(left.is_empty(), "a failed receive left {left:?}");

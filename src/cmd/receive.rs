@@ -14,12 +14,13 @@ use url::Url;
 
 use crate::cli::ReceiveArgs;
 use crate::destination::Destination;
+use crate::digest::{HashingReader, PayloadDigest};
 use crate::error::{Failure, Kind};
 use crate::index::{self, Index};
 use crate::output::{self, ReceivedFile};
 use crate::parts::{self, ResumeDir};
 use crate::passphrase::{self, Source};
-use crate::unpack::{self, Hashing, Unpacked, Written};
+use crate::unpack::{self, Unpacked, Written};
 use crate::{crypto, host, names, progress};
 
 /// The name given to an arbitrary age file when its link has no usable one.
@@ -137,7 +138,10 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
         }
     }
     if plan.json {
-        output::print_receive(&received.files, &received.sha256)?;
+        let sha256 = received
+            .sha256
+            .ok_or_else(|| anyhow::anyhow!("the payload digest was not computed"))?;
+        output::print_receive(&received.files, &sha256)?;
     }
     Ok(())
 }
@@ -216,6 +220,7 @@ async fn decrypt_on_thread<R: Read + Send + 'static>(
 ) -> Result<Received> {
     let fallback_name = link_file_name(&plan.link);
     let max_work_factor = plan.max_work_factor;
+    let digest = plan.json;
     let bar_for_prompt = bar.clone();
     let received = tokio::task::spawn_blocking(move || {
         decrypt_and_write(
@@ -224,6 +229,7 @@ async fn decrypt_on_thread<R: Read + Send + 'static>(
             max_work_factor,
             destination,
             &fallback_name,
+            PayloadDigest::new(digest),
             || {
                 if show {
                     progress::reveal(&bar_for_prompt);
@@ -239,20 +245,21 @@ async fn decrypt_on_thread<R: Read + Send + 'static>(
 
 /// The whole receive pipeline after the download starts, on a blocking thread: check
 /// the age header, get the passphrase (calling `after_prompt` if one was typed), decrypt,
-/// and write the payload. Everything it reads is untrusted.
+/// and write the payload, hashing it into `digest`. Everything it reads is untrusted.
 pub fn decrypt_and_write<R: Read>(
     input: R,
     key: Key,
     max_work_factor: u8,
     destination: Option<Destination>,
     fallback_name: &str,
+    digest: PayloadDigest,
     after_prompt: impl FnOnce(),
 ) -> Result<Received> {
     let opened = crypto::open(input)?;
     let passphrase = match (key, opened.is_passphrase()) {
         (Key::Identities(identities), false) => {
             let decrypted = opened.decrypt_with_identities(&identities)?;
-            return write_payload(decrypted, destination, fallback_name);
+            return write_payload(decrypted, destination, fallback_name, digest);
         }
         (Key::Identities(_), true) => {
             return Err(Failure::new(
@@ -278,13 +285,14 @@ pub fn decrypt_and_write<R: Read>(
         }
     };
     let decrypted = opened.decrypt_with_passphrase(passphrase, max_work_factor)?;
-    write_payload(decrypted, destination, fallback_name)
+    write_payload(decrypted, destination, fallback_name, digest)
 }
 
 /// What a receive produced.
 pub struct Received {
     pub files: Vec<ReceivedFile>,
-    pub sha256: String,
+    /// The plaintext payload's SHA-256, computed only for the JSON report.
+    pub sha256: Option<String>,
 }
 
 /// Turns the decrypted stream into output: a share payload is unpacked, any other age
@@ -293,11 +301,12 @@ fn write_payload<R: Read>(
     decrypted: R,
     destination: Option<Destination>,
     fallback_name: &str,
+    digest: PayloadDigest,
 ) -> Result<Received> {
     let (prefix, decrypted) =
         crypto::peek(decrypted, unpack::MARKER_PEEK).map_err(crypto::payload_read_error)?;
     let marker = unpack::read_marker(&prefix)?;
-    let mut hashing = Hashing::new(decrypted);
+    let mut hashing = HashingReader::new(decrypted, digest);
     let files = match (marker, destination) {
         (Some(marker), None) => {
             if marker.files != 1 {
@@ -343,7 +352,7 @@ fn write_payload<R: Read>(
     };
     Ok(Received {
         files,
-        sha256: hashing.hex_digest(),
+        sha256: hashing.finish_hex(),
     })
 }
 

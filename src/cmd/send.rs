@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::archive::Payload;
 use crate::cli::SendArgs;
-use crate::digest::BackgroundSha256;
+use crate::digest::{HashingWriter, PayloadDigest};
 use crate::error::{Failure, Kind, local_io};
 use crate::index::{self, Index};
 use crate::output::{self, SendFormat, SendReport};
@@ -287,7 +287,8 @@ struct Uploaded {
     link: Url,
     ciphertext_size: u64,
     parts: u32,
-    sha256: String,
+    /// The plaintext payload's SHA-256, computed only for the JSON report.
+    sha256: Option<String>,
 }
 
 /// The largest age header with its nonce that a passphrase share can have: with it, a
@@ -297,7 +298,7 @@ const MAX_PREFIX: u64 = 1024;
 /// Sends the payload: streamed straight into one upload when its ciphertext fits one part,
 /// otherwise encrypted once into a spool file and uploaded as parts plus an index.
 async fn upload_share(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
-    let client = plan.network.upload_client()?;
+    let client = host::LazyUploadClient::new(&plan.network);
     let bar = progress::bytes_bar(None, "Uploading", progress::visible(plan.quiet));
     let result = if crypto::ciphertext_len(MAX_PREFIX, plan.payload.len()) <= plan.part_size {
         with_retries(plan, &bar, || upload_streaming(plan, secret, &client, &bar)).await
@@ -392,20 +393,27 @@ impl Counted {
 async fn upload_streaming(
     plan: &Plan,
     secret: &Secret,
-    client: &reqwest::Client,
+    client: &host::LazyUploadClient,
     bar: &indicatif::ProgressBar,
 ) -> Result<Uploaded, host::UploadFailure> {
     let fatal = |error| host::UploadFailure { error, retry: None };
     let (sender, mut receiver) = pipe::channel();
+    let wants_digest = plan.format == SendFormat::Json;
     let encryption = {
         let secret = secret.clone();
         let payload = Arc::clone(&plan.payload);
         tokio::task::spawn_blocking(move || {
-            encrypt_payload(&payload, &secret, pipe::ChannelWriter::new(sender))
-                .map(|(sha256, _)| sha256)
+            encrypt_payload(
+                &payload,
+                &secret,
+                PayloadDigest::new(wants_digest),
+                pipe::ChannelWriter::new(sender),
+            )
+            .map(|(sha256, _)| sha256)
         })
     };
 
+    let client = client.get().await.map_err(fatal)?;
     // The encryptor sends the age header and nonce first: with them the exact ciphertext
     // length is known, so the upload carries a Content-Length.
     let prefix = match receiver.recv().await {
@@ -455,20 +463,24 @@ fn joined<T>(result: Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
 async fn upload_in_parts(
     plan: &Plan,
     secret: &Secret,
-    client: &reqwest::Client,
+    client: &host::LazyUploadClient,
     bar: &indicatif::ProgressBar,
 ) -> Result<Uploaded> {
+    let wants_digest = plan.format == SendFormat::Json;
     let spooled = {
         let secret = secret.clone();
         let payload = Arc::clone(&plan.payload);
         let part_size = plan.part_size;
         joined(
             tokio::task::spawn_blocking(move || {
-                spool::encrypt_to_spool(part_size, |out| encrypt_payload(&payload, &secret, out))
+                spool::encrypt_to_spool(part_size, |out| {
+                    encrypt_payload(&payload, &secret, PayloadDigest::new(wants_digest), out)
+                })
             })
             .await,
         )?
     };
+    let client = client.get().await?;
     bar.set_length(spooled.size);
     let spool = Arc::new(spooled.file);
     let links: Vec<Url> = futures_util::stream::iter(spooled.parts.iter())
@@ -531,40 +543,26 @@ async fn upload_in_parts(
 }
 
 /// Runs on a blocking thread: scrypt, then the archive through age into `output`.
-/// Returns the SHA-256 of the plaintext payload and the output, finished.
-fn encrypt_payload<W: Write>(payload: &Payload, secret: &Secret, output: W) -> Result<(String, W)> {
+/// Returns the SHA-256 of the plaintext payload (when `digest` asks for it) and the
+/// output, finished.
+fn encrypt_payload<W: Write>(
+    payload: &Payload,
+    secret: &Secret,
+    digest: PayloadDigest,
+    output: W,
+) -> Result<(Option<String>, W)> {
     let encryptor = secret.encryptor()?;
     let mut encrypted = encryptor
         .wrap_output(output)
         .map_err(|err| anyhow::Error::new(err).context("the upload stream closed"))?;
     // Hands the header and nonce on at once (see `upload_streaming`).
     encrypted.flush()?;
-    let mut hashing = HashingWriter {
-        inner: &mut encrypted,
-        hasher: BackgroundSha256::new(),
-    };
+    let mut hashing = HashingWriter::new(&mut encrypted, digest);
     payload.write_to(&mut hashing)?;
-    let digest = hashing.hasher.finish_hex();
+    let sha256 = hashing.finish_hex();
     let mut output = encrypted.finish()?;
     output.flush()?;
-    Ok((digest, output))
-}
-
-struct HashingWriter<W> {
-    inner: W,
-    hasher: BackgroundSha256,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let written = self.inner.write(data)?;
-        self.hasher.update(&data[..written]);
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
+    Ok((sha256, output))
 }
 
 /// The `--passphrase-out` file: created empty up front, filled only after a successful

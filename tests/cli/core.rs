@@ -203,7 +203,30 @@ fn json_reports_agree_between_send_and_receive() {
         serde_json::json!([{ "path": "data.csv", "size": 8 }])
     );
     assert_eq!(got["sha256"], sent["sha256"]);
-    assert_eq!(sent["sha256"].as_str().unwrap().len(), 64);
+    // Both describe the plaintext payload: exactly what `age -d` outputs.
+    assert_eq!(
+        sent["sha256"].as_str().unwrap(),
+        sha256_hex(&decrypt(&upload.body, passphrase))
+    );
+}
+
+/// What `age -d` makes of a passphrase-encrypted upload.
+pub fn decrypt(ciphertext: &[u8], passphrase: &str) -> Vec<u8> {
+    use std::io::Read;
+    let decryptor = age::Decryptor::new(ciphertext).unwrap();
+    let identity = age::scrypt::Identity::new(passphrase.to_owned().into());
+    let mut plaintext = Vec::new();
+    decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .unwrap()
+        .read_to_end(&mut plaintext)
+        .unwrap();
+    plaintext
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    share::digest::hex(&sha2::Sha256::digest(bytes))
 }
 
 #[test]
