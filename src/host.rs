@@ -224,16 +224,39 @@ pub fn upload_endpoint(server: &Url) -> Url {
     endpoint
 }
 
-/// Why one upload attempt failed, and whether another attempt may succeed.
-pub struct UploadFailure {
+/// Why one attempt at an upload or a download request failed, and whether another
+/// attempt may succeed.
+pub struct AttemptFailure {
     pub error: anyhow::Error,
     /// `Some` when retrying makes sense; the inner value is the host's `Retry-After`.
     pub retry: Option<Option<Duration>>,
 }
 
-impl UploadFailure {
+impl AttemptFailure {
     fn fatal(error: anyhow::Error) -> Self {
-        UploadFailure { error, retry: None }
+        AttemptFailure { error, retry: None }
+    }
+
+    /// A request that failed before any reply: retried when the cause may pass (a refused,
+    /// dropped or timed-out connection, a failed name lookup), not when it will not (a
+    /// redirect that was refused, a certificate or TLS failure).
+    fn transport(action: &str, url: &Url, err: &reqwest::Error) -> Self {
+        AttemptFailure {
+            error: transport_error(action, url, err),
+            retry: is_transient(err).then_some(None),
+        }
+    }
+
+    /// A failure with this status: transient for 429 and the usual 5xx (unless the host
+    /// asks for a longer wait than share allows), final otherwise.
+    fn status(error: anyhow::Error, status: StatusCode, headers: &header::HeaderMap) -> Self {
+        let retry_after = retry_after(headers);
+        let transient = matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+            && retry_after.is_none_or(|wait| wait <= MAX_RETRY_AFTER);
+        AttemptFailure {
+            error,
+            retry: transient.then_some(retry_after),
+        }
     }
 }
 
@@ -251,7 +274,7 @@ pub async fn upload<S>(
     endpoint: &Url,
     upload: Upload<S>,
     account: Option<&Account>,
-) -> Result<Url, UploadFailure>
+) -> Result<Url, AttemptFailure>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + Sync + 'static,
 {
@@ -261,7 +284,7 @@ where
     )
     .file_name(upload.name)
     .mime_str(upload.mime)
-    .map_err(|err| UploadFailure::fatal(err.into()))?;
+    .map_err(|err| AttemptFailure::fatal(err.into()))?;
     let form = reqwest::multipart::Form::new().part("file", part);
     let mut request = client.post(endpoint.clone()).multipart(form);
     if let Some(account) = account {
@@ -269,20 +292,20 @@ where
             .header("X-User-Id", &account.user_id)
             .header("X-Auth-Token", account.auth_token.expose_secret());
     }
-    let response = request.send().await.map_err(|err| UploadFailure {
-        error: transport_error("upload to", endpoint, &err),
-        retry: Some(None),
-    })?;
+    let response = request
+        .send()
+        .await
+        .map_err(|err| AttemptFailure::transport("upload to", endpoint, &err))?;
     let status = response.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        return Err(UploadFailure::fatal(
+        return Err(AttemptFailure::fatal(
             Failure::new(Kind::Host, "the host refused the upload as too large (413)")
                 .hint("tfLink accepts at most 100 MB per file")
                 .into(),
         ));
     }
     if status.is_redirection() {
-        return Err(UploadFailure::fatal(
+        return Err(AttemptFailure::fatal(
             Failure::new(
                 Kind::Host,
                 format!("the host redirected the upload ({status})"),
@@ -292,23 +315,18 @@ where
         ));
     }
     if !status.is_success() {
-        let retry_after = retry_after(response.headers());
-        let transient = matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
-            && retry_after.is_none_or(|wait| wait <= MAX_RETRY_AFTER);
-        return Err(UploadFailure {
-            error: Failure::new(
-                Kind::Host,
-                format!("the host refused the upload ({status})"),
-            )
-            .hint("try again later")
-            .into(),
-            retry: transient.then_some(retry_after),
-        });
+        let error = Failure::new(
+            Kind::Host,
+            format!("the host refused the upload ({status})"),
+        )
+        .hint("try again later")
+        .into();
+        return Err(AttemptFailure::status(error, status, response.headers()));
     }
     let reply = read_limited(response, MAX_REPLY_BYTES)
         .await
-        .map_err(UploadFailure::fatal)?;
-    parse_reply(&reply).map_err(UploadFailure::fatal)
+        .map_err(AttemptFailure::fatal)?;
+    parse_reply(&reply).map_err(AttemptFailure::fatal)
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is rare for these hosts and ignored).
@@ -372,7 +390,20 @@ pub struct Download {
 /// (checked against `Content-Range`) or, where the host ignores Range, restarted and the
 /// bytes already delivered skipped; up to `network.retries` times.
 pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -> Result<Download> {
-    let response = request_download(client, link, None).await?;
+    let mut attempts = 0;
+    let response = loop {
+        match request_download(client, link, None).await {
+            Ok(response) => break response,
+            Err(AttemptFailure {
+                retry: Some(retry_after),
+                ..
+            }) if attempts < network.retries => {
+                tokio::time::sleep(network.backoff(attempts, retry_after)).await;
+                attempts += 1;
+            }
+            Err(failure) => return Err(failure.error),
+        }
+    };
     let content_length = response.content_length();
     if let Some(length) = content_length {
         check_size(length)?;
@@ -391,7 +422,7 @@ pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -
         skip: 0,
         total: content_length,
         validator,
-        attempts: 0,
+        attempts,
     };
     let body = futures_util::stream::unfold(state, |mut state| async move {
         state.next_chunk().await.map(|item| (item, state))
@@ -415,11 +446,13 @@ fn check_size(length: u64) -> Result<()> {
     Ok(())
 }
 
+/// One download request. 404 and 410 mean the link is gone; 429, 5xx and failed
+/// connections may go away when retried.
 async fn request_download(
     client: &reqwest::Client,
     link: &Url,
     resume: Option<(u64, Option<&HeaderValue>)>,
-) -> Result<reqwest::Response> {
+) -> Result<reqwest::Response, AttemptFailure> {
     let mut request = client.get(link.clone());
     if let Some((from, validator)) = resume {
         request = request.header(header::RANGE, format!("bytes={from}-"));
@@ -430,23 +463,26 @@ async fn request_download(
     let response = request
         .send()
         .await
-        .map_err(|err| transport_error("download", link, &err))?;
+        .map_err(|err| AttemptFailure::transport("download", link, &err))?;
     let status = response.status();
     if matches!(status.as_u16(), 404 | 410) {
-        return Err(Failure::new(
-            Kind::NotFound,
-            format!("the link was not found or has expired ({status})"),
-        )
-        .hint("tfLink keeps anonymous uploads for 7 days; ask the sender to share it again")
-        .into());
+        return Err(AttemptFailure::fatal(
+            Failure::new(
+                Kind::NotFound,
+                format!("the link was not found or has expired ({status})"),
+            )
+            .hint("tfLink keeps anonymous uploads for 7 days; ask the sender to share it again")
+            .into(),
+        ));
     }
     if !status.is_success() {
-        return Err(Failure::new(
+        let error = Failure::new(
             Kind::Host,
             format!("the host refused the download ({status})"),
         )
         .hint("try again later")
-        .into());
+        .into();
+        return Err(AttemptFailure::status(error, status, response.headers()));
     }
     Ok(response)
 }
@@ -488,13 +524,24 @@ impl Resuming {
                 }
             };
             self.body = None;
-            if self.attempts >= self.network.retries {
-                return Some(Err(std::io::Error::other(failure)));
-            }
-            tokio::time::sleep(self.network.backoff(self.attempts, None)).await;
-            self.attempts += 1;
-            if let Err(err) = self.reopen().await {
-                return Some(Err(crate::error::into_io(err)));
+            let mut failure = anyhow::Error::from(failure);
+            let mut retry_after = None;
+            loop {
+                if self.attempts >= self.network.retries {
+                    return Some(Err(crate::error::into_io(failure)));
+                }
+                tokio::time::sleep(self.network.backoff(self.attempts, retry_after)).await;
+                self.attempts += 1;
+                match self.reopen().await {
+                    Ok(()) => break,
+                    Err(AttemptFailure {
+                        error,
+                        retry: Some(wait),
+                    }) => (failure, retry_after) = (error, wait),
+                    Err(AttemptFailure { error, .. }) => {
+                        return Some(Err(crate::error::into_io(error)));
+                    }
+                }
             }
         }
     }
@@ -517,7 +564,7 @@ impl Resuming {
         Ok(Some(chunk))
     }
 
-    async fn reopen(&mut self) -> Result<()> {
+    async fn reopen(&mut self) -> Result<(), AttemptFailure> {
         let response = request_download(
             &self.client,
             &self.link,
@@ -534,23 +581,27 @@ impl Resuming {
                 Some((start, total))
                     if start == self.received && total.is_none_or(|t| Some(t) == self.total) => {}
                 _ => {
-                    return Err(Failure::new(
-                        Kind::Host,
-                        "the host answered a resumed download with the wrong range",
-                    )
-                    .hint("try again")
-                    .into());
+                    return Err(AttemptFailure::fatal(
+                        Failure::new(
+                            Kind::Host,
+                            "the host answered a resumed download with the wrong range",
+                        )
+                        .hint("try again")
+                        .into(),
+                    ));
                 }
             }
         } else {
             // The host ignored Range and sent the whole file again.
             if response.content_length() != self.total {
-                return Err(Failure::new(
-                    Kind::Host,
-                    "the file changed on the host during the download",
-                )
-                .hint("try again")
-                .into());
+                return Err(AttemptFailure::fatal(
+                    Failure::new(
+                        Kind::Host,
+                        "the file changed on the host during the download",
+                    )
+                    .hint("try again")
+                    .into(),
+                ));
             }
             self.skip = self.received;
         }
@@ -578,9 +629,33 @@ pub fn transport_error(action: &str, url: &Url, err: &reqwest::Error) -> anyhow:
     } else {
         format!("cannot {action} {}: {}", host_of(url), deepest_cause(err))
     };
-    Failure::new(Kind::Host, what)
-        .hint("check your network connection and try again")
-        .into()
+    let hint = if is_tls_failure(err) {
+        "the host's certificate is not trusted; if it uses a private CA, give it with --ca-file"
+    } else {
+        "check your network connection and try again"
+    };
+    Failure::new(Kind::Host, what).hint(hint).into()
+}
+
+/// Whether a request error may pass on its own: not a redirect refused by the policy, and
+/// not a TLS failure. Both would fail the same way again.
+fn is_transient(err: &reqwest::Error) -> bool {
+    !(err.is_redirect() || err.is_builder() || is_tls_failure(err))
+}
+
+/// Whether a request failed in TLS: rustls reports a refused handshake or certificate as
+/// an I/O error of kind `InvalidData`, possibly wrapped in another I/O error.
+fn is_tls_failure(err: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::InvalidData => return true,
+            // An I/O error's `source` skips the error it wraps; look inside instead.
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => current.source(),
+        };
+    }
+    false
 }
 
 /// The innermost cause of an error: the one that names the real reason.

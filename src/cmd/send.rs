@@ -318,7 +318,7 @@ async fn with_retries<T, F, Fut>(
 ) -> Result<T>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, host::UploadFailure>>,
+    Fut: std::future::Future<Output = Result<T, host::AttemptFailure>>,
 {
     let mut retry = 0;
     loop {
@@ -378,7 +378,7 @@ impl Counted {
         })
     }
 
-    fn settle<T>(self, result: Result<T, host::UploadFailure>) -> Result<T, host::UploadFailure> {
+    fn settle<T>(self, result: Result<T, host::AttemptFailure>) -> Result<T, host::AttemptFailure> {
         if result.is_err() {
             let sent = self.sent.load(Ordering::Relaxed);
             self.bar
@@ -395,8 +395,8 @@ async fn upload_streaming(
     secret: &Secret,
     client: &host::LazyUploadClient,
     bar: &indicatif::ProgressBar,
-) -> Result<Uploaded, host::UploadFailure> {
-    let fatal = |error| host::UploadFailure { error, retry: None };
+) -> Result<Uploaded, host::AttemptFailure> {
+    let fatal = |error| host::AttemptFailure { error, retry: None };
     let (sender, mut receiver) = pipe::channel();
     let wants_digest = plan.format == SendFormat::Json;
     let encryption = {

@@ -118,6 +118,58 @@ fn a_host_that_keeps_failing_gives_up_in_bounded_time() {
 }
 
 #[test]
+fn transient_download_failures_are_retried() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("a.bin", &distinctive(100_000));
+    let (link, passphrase) = send(&sender, &server, &["a.bin"]);
+
+    server.set_download_fault(DownloadFault::FailTimes {
+        times: 2,
+        status: 503,
+        retry_after: Some(1),
+    });
+    let receiver = Sandbox::new();
+    let started = Instant::now();
+    let output = receiver.receive(&server, &link, &passphrase, &["-q"]);
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After honoured"
+    );
+    assert_eq!(server.downloads().len(), 3);
+    assert_eq!(
+        fs::read(receiver.work().join("a.bin")).unwrap(),
+        distinctive(100_000)
+    );
+}
+
+#[test]
+fn a_download_host_that_keeps_failing_gives_up_in_bounded_time() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("a.bin", b"alpha");
+    let (link, passphrase) = send(&sender, &server, &["a.bin"]);
+
+    server.set_download_fault(DownloadFault::FailTimes {
+        times: 100,
+        status: 502,
+        retry_after: None,
+    });
+    let receiver = Sandbox::new();
+    let started = Instant::now();
+    let output = receiver.receive(&server, &link, &passphrase, &["--retries", "2"]);
+    assert_failure(
+        &output,
+        6,
+        "the host refused the download (502 Bad Gateway)",
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(server.downloads().len(), 3);
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
+
+#[test]
 fn a_dropped_download_resumes_with_a_range_request() {
     let server = StandIn::start();
     let sender = Sandbox::new();
@@ -402,12 +454,14 @@ fn redirects_are_followed_only_within_limits() {
     let output = empty.receive(&server, &format!("{looping}/0"), &passphrase, &[]);
     assert_failure(&output, 6, "more than 5 redirects");
 
-    let (to_ftp, _) = raw::http(Arc::new(|_head: &str, out: &mut dyn Write| {
+    let (to_ftp, to_ftp_heads) = raw::http(Arc::new(|_head: &str, out: &mut dyn Write| {
         let _ = out.write_all(b"HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/share.age\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     }));
     let output = empty.receive(&server, &format!("{to_ftp}/x"), &passphrase, &[]);
     assert_eq!(output.status.code(), Some(6), "{}", texts(&output).1);
     assert!(Sandbox::listing(&empty.work()).is_empty());
+    // A refused redirect would be refused again: it is not retried.
+    assert_eq!(to_ftp_heads.lock().unwrap().len(), 1);
 }
 
 #[test]
@@ -443,8 +497,12 @@ fn tls_needs_a_trusted_certificate_and_never_downgrades() {
     let (https, _) = tls.https(serve_bytes(share));
     let link = format!("{https}/payload.age");
 
-    let output = sandbox.receive(&server, &link, &passphrase, &["--retries", "0"]);
+    // An untrusted certificate would be untrusted again: no retries, no backoff.
+    let started = Instant::now();
+    let output = sandbox.receive(&server, &link, &passphrase, &[]);
     assert_failure(&output, 6, "certificate");
+    assert!(texts(&output).1.contains("--ca-file"));
+    assert!(started.elapsed() < Duration::from_secs(3));
     assert!(Sandbox::listing(&sandbox.work()).is_empty());
 
     sandbox.write("ca.pem", tls.ca_pem.as_bytes());

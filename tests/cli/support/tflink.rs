@@ -62,6 +62,12 @@ pub enum DownloadFault {
     Status(u16),
     /// The first request gets this many bytes, then the connection drops.
     DropOnce(usize),
+    /// The first `times` requests get `status` (with `Retry-After: retry_after` if given).
+    FailTimes {
+        times: usize,
+        status: u16,
+        retry_after: Option<u64>,
+    },
 }
 
 #[derive(Default)]
@@ -395,6 +401,21 @@ async fn handle_download(
     let fault = shared.download_fault.clone();
     if let DownloadFault::Status(code) = fault {
         return error(StatusCode::from_u16(code).unwrap(), "Error");
+    }
+    if let DownloadFault::FailTimes {
+        times,
+        status,
+        retry_after,
+    } = fault
+        && shared.downloads.len() <= times
+    {
+        let mut response = error(StatusCode::from_u16(status).unwrap(), "Try again");
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.to_string().parse().unwrap());
+        }
+        return response;
     }
     if let DownloadFault::HtmlOk = fault {
         return html();
