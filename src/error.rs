@@ -126,6 +126,23 @@ pub fn into_io(err: anyhow::Error) -> std::io::Error {
     }
 }
 
+/// Reports a panic as what it is, a bug: one line saying so and where, never the panic's
+/// payload (which could quote data, even a passphrase); a backtrace only when
+/// `RUST_BACKTRACE` asks for one.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            eprintln!("{backtrace}");
+        }
+        let location = info
+            .location()
+            .map(|at| format!(" at {}:{}", at.file(), at.line()))
+            .unwrap_or_default();
+        eprintln!("share: error: internal error{location}; please report this bug");
+    }));
+}
+
 /// An I/O error's description without Rust's " (os error N)" suffix.
 pub fn io_text(err: &std::io::Error) -> String {
     let text = err.to_string();

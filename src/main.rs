@@ -8,7 +8,7 @@ use clap::Parser;
 use share::{cli::Cli, error, output::StdoutClosed};
 
 fn main() -> ExitCode {
-    install_panic_hook();
+    error::install_panic_hook();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -32,20 +32,4 @@ fn main() -> ExitCode {
     // Exit at once: a blocking thread may still be parked on a terminal prompt or a
     // stalled read, and shutting the runtime down under it would only add noise.
     std::process::exit(i32::from(code))
-}
-
-/// A panic is a bug: one line saying so and where, never the panic's payload (which could
-/// quote data); a backtrace only when RUST_BACKTRACE asks for one.
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let backtrace = std::backtrace::Backtrace::capture();
-        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
-            eprintln!("{backtrace}");
-        }
-        let location = info
-            .location()
-            .map(|at| format!(" at {}:{}", at.file(), at.line()))
-            .unwrap_or_default();
-        eprintln!("share: error: internal error{location}; please report this bug");
-    }));
 }

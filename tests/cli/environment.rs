@@ -294,3 +294,37 @@ fn inputs_that_change_or_are_not_files() {
         .unwrap();
     assert_failure(&output, 2, "not a regular file or directory");
 }
+
+/// Set in the copy of this test binary that panics on purpose.
+const PANIC_CHILD_ENV: &str = "SHARE_TEST_PANIC_CHILD";
+
+#[test]
+fn a_panic_shows_where_but_never_its_payload() {
+    const SECRET: &str = "glimpse-orbit-secret-passphrase-words";
+    if std::env::var_os(PANIC_CHILD_ENV).is_some() {
+        // The binary's own hook, then a panic whose payload quotes a secret.
+        share::error::install_panic_hook();
+        panic!("bug while holding {SECRET}");
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "environment::a_panic_shows_where_but_never_its_payload",
+            "--nocapture",
+        ])
+        .env(PANIC_CHILD_ENV, "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&output);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("share: error: internal error at tests/cli/environment.rs:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stack backtrace") || stderr.contains("0: "),
+        "{stderr}"
+    );
+    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+}
