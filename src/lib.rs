@@ -17,6 +17,7 @@ pub mod output;
 pub mod parts;
 pub mod passphrase;
 pub mod pipe;
+pub mod private;
 pub mod progress;
 pub mod spool;
 pub mod unpack;
@@ -45,6 +46,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
 }
 
 /// Waits for SIGINT or SIGTERM.
+#[cfg(unix)]
 async fn stop_signal() -> Kind {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut interrupt), Ok(mut terminate)) = (
@@ -57,5 +59,15 @@ async fn stop_signal() -> Kind {
     tokio::select! {
         _ = interrupt.recv() => Kind::Interrupted,
         _ = terminate.recv() => Kind::Terminated,
+    }
+}
+
+/// Waits for Ctrl-C.
+#[cfg(not(unix))]
+async fn stop_signal() -> Kind {
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => Kind::Interrupted,
+        // Without signal handling the default action (stop at once) still applies.
+        Err(_) => std::future::pending().await,
     }
 }

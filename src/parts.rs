@@ -47,13 +47,8 @@ impl ResumeDir {
                 .hint("remove it and try again")
                 .into());
             }
-            Err(_) => {
-                let mut builder = fs::DirBuilder::new();
-                std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-                builder
-                    .create(&dir)
-                    .map_err(|err| local_io("create directory", &dir, &err))?;
-            }
+            Err(_) => crate::private::create_dir(&dir)
+                .map_err(|err| local_io("create directory", &dir, &err))?,
         }
         Ok(ResumeDir { dir })
     }
@@ -144,9 +139,9 @@ async fn fetch_part(
     {
         return Err(mismatch());
     }
-    let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true).mode(0o600);
-    let mut file = options
+    let mut options = crate::private::file_options();
+    options.create(true).truncate(true);
+    let mut file = tokio::fs::OpenOptions::from(options)
         .open(&partial)
         .await
         .map_err(|err| local_io("create", &partial, &err))?;

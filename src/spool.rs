@@ -5,7 +5,6 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -132,8 +131,7 @@ pub fn read_range(
             let want =
                 usize::try_from(end - position).map_or(pipe::CHUNK, |left| left.min(pipe::CHUNK));
             let mut chunk = vec![0u8; want];
-            let item = file
-                .read_exact_at(&mut chunk, position)
+            let item = crate::private::read_exact_at(&file, &mut chunk, position)
                 .map(|()| Bytes::from(chunk));
             let failed = item.is_err();
             if sender.blocking_send(item).is_err() || failed {

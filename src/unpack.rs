@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::rc::Rc;
@@ -345,11 +345,7 @@ fn expect_only_zeros<R: Read>(
 }
 
 fn create_file(target: &Path) -> Result<fs::File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(target).map_err(|err| {
+    crate::private::create_new_file(target).map_err(|err| {
         if err.kind() == io::ErrorKind::AlreadyExists {
             malformed("two entries claim the same place")
         } else {
@@ -364,12 +360,7 @@ fn create_directory(target: &Path) -> Result<()> {
         Ok(_) => return Err(malformed("a directory and a file share a name")),
         Err(_) => {}
     }
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(target)
-        .map_err(|err| local_io("create directory", target, &err))
+    crate::private::create_dir(target).map_err(|err| local_io("create directory", target, &err))
 }
 
 /// Creates the directories leading to `name` inside `staging`, one checked step at a time.

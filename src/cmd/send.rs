@@ -3,7 +3,7 @@
 //! spool uploaded as parts plus an index), and print the link and the passphrase only once
 //! the host has confirmed every upload.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -574,11 +574,7 @@ struct PassphraseFile {
 
 impl PassphraseFile {
     fn create(path: &Path) -> Result<PassphraseFile> {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(path).map_err(|err| {
+        let file = crate::private::create_new_file(path).map_err(|err| {
             if err.kind() == std::io::ErrorKind::AlreadyExists {
                 Failure::new(Kind::LocalIo, format!("{} already exists", path.display()))
                     .hint("nothing was sent; choose a new file for --passphrase-out")
