@@ -14,11 +14,12 @@ const BATCH: usize = 256 * 1024;
 /// Batches in flight to the hashing thread.
 const DEPTH: usize = 8;
 
-/// A SHA-256 whose work happens on its own thread.
+/// A SHA-256 whose work happens on its own thread. Dropped unfinished (the transfer
+/// failed), it still waits for its thread, so no thread outlives it.
 pub struct BackgroundSha256 {
     batch: Vec<u8>,
-    sender: SyncSender<Vec<u8>>,
-    worker: JoinHandle<[u8; 32]>,
+    sender: Option<SyncSender<Vec<u8>>>,
+    worker: Option<JoinHandle<[u8; 32]>>,
 }
 
 impl BackgroundSha256 {
@@ -33,8 +34,8 @@ impl BackgroundSha256 {
         });
         BackgroundSha256 {
             batch: Vec::with_capacity(BATCH),
-            sender,
-            worker,
+            sender: Some(sender),
+            worker: Some(worker),
         }
     }
 
@@ -45,23 +46,32 @@ impl BackgroundSha256 {
             data = &data[take..];
             if self.batch.len() == BATCH {
                 let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-                // The worker only stops when this sender is dropped.
-                let _ = self.sender.send(full);
+                if let Some(sender) = &self.sender {
+                    // The worker only stops when this sender is dropped.
+                    let _ = sender.send(full);
+                }
             }
         }
     }
 
     /// The digest, as lower-case hexadecimal.
-    pub fn finish_hex(self) -> String {
-        let BackgroundSha256 {
-            batch,
-            sender,
-            worker,
-        } = self;
-        let _ = sender.send(batch);
-        drop(sender);
+    pub fn finish_hex(mut self) -> String {
+        if let Some(sender) = self.sender.take() {
+            let _ = sender.send(std::mem::take(&mut self.batch));
+        }
+        let worker = self.worker.take().expect("the worker runs until finished");
         let digest = worker.join().expect("the hashing thread does not panic");
         hex(&digest)
+    }
+}
+
+impl Drop for BackgroundSha256 {
+    fn drop(&mut self) {
+        // Closing the channel ends the worker's loop; then wait for it.
+        self.sender.take();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
 }
 
