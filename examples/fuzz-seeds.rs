@@ -1,6 +1,6 @@
 //! Writes the seed corpora for the fuzz targets in `fuzz/corpus/`: real share payloads
 //! and age files (made with the fuzz targets' passphrase at a low work factor), host
-//! replies and links. Rerun after a format change:
+//! replies, a multi-part index and links. Rerun after a format change:
 //!
 //!     cargo run --example fuzz-seeds
 
@@ -45,6 +45,19 @@ fn main() -> anyhow::Result<()> {
         0,
         br#"{"fileName":"share.age","downloadLink":"https://d.tmpfile.link/public/2026-11-22/4f0c/share.age","downloadLinkEncoded":"https://d.tmpfile.link/public/2026-11-22/4f0c/share.age","size":1234,"type":"application/octet-stream","uploadedTo":"public"}"#,
     )?;
+    let sample_index = share::index::Index {
+        share_index: share::index::VERSION,
+        size: 250_000,
+        parts: [("0001", 100_000), ("0002", 100_000), ("0003", 50_000)]
+            .iter()
+            .map(|(id, size)| share::index::Part {
+                url: format!("https://d.tmpfile.link/public/2026-11-22/{id}/share.age"),
+                size: *size,
+                sha256: "ab".repeat(32),
+            })
+            .collect(),
+    };
+    write(&corpus, "index", 0, sample_index.to_text().as_bytes())?;
     for (index, link) in [
         "https://d.tmpfile.link/public/2026-11-22/4f0c/share.age",
         "http://127.0.0.1:8080/public/x/report%20final.pdf.age",
