@@ -247,9 +247,15 @@ impl AttemptFailure {
         }
     }
 
-    /// A failure with this status: transient for 429 and the usual 5xx (unless the host
-    /// asks for a longer wait than share allows), final otherwise.
-    fn status(error: anyhow::Error, status: StatusCode, headers: &header::HeaderMap) -> Self {
+    /// The host refused the `action` with this status: transient for 429 and the usual 5xx
+    /// (unless the host asks for a longer wait than share allows), final otherwise.
+    fn refused(action: &str, status: StatusCode, headers: &header::HeaderMap) -> Self {
+        let error = Failure::new(
+            Kind::Host,
+            format!("the host refused the {action} ({status})"),
+        )
+        .hint("try again later")
+        .into();
         let retry_after = retry_after(headers);
         let transient = matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
             && retry_after.is_none_or(|wait| wait <= MAX_RETRY_AFTER);
@@ -315,13 +321,11 @@ where
         ));
     }
     if !status.is_success() {
-        let error = Failure::new(
-            Kind::Host,
-            format!("the host refused the upload ({status})"),
-        )
-        .hint("try again later")
-        .into();
-        return Err(AttemptFailure::status(error, status, response.headers()));
+        return Err(AttemptFailure::refused(
+            "upload",
+            status,
+            response.headers(),
+        ));
     }
     let reply = read_limited(response, MAX_REPLY_BYTES)
         .await
@@ -476,13 +480,11 @@ async fn request_download(
         ));
     }
     if !status.is_success() {
-        let error = Failure::new(
-            Kind::Host,
-            format!("the host refused the download ({status})"),
-        )
-        .hint("try again later")
-        .into();
-        return Err(AttemptFailure::status(error, status, response.headers()));
+        return Err(AttemptFailure::refused(
+            "download",
+            status,
+            response.headers(),
+        ));
     }
     Ok(response)
 }

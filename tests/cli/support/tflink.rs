@@ -324,15 +324,7 @@ async fn handle_upload(
             times,
             status,
             retry_after,
-        } if attempt <= times => {
-            let mut response = error(StatusCode::from_u16(status).unwrap(), "Try again");
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, seconds.to_string().parse().unwrap());
-            }
-            return response;
-        }
+        } if attempt <= times => return try_again(status, retry_after),
         UploadFault::ReplyLink(link) => {
             let reply = serde_json::json!({
                 "fileName": "share.age", "downloadLink": link, "downloadLinkEncoded": link,
@@ -409,13 +401,7 @@ async fn handle_download(
     } = fault
         && shared.downloads.len() <= times
     {
-        let mut response = error(StatusCode::from_u16(status).unwrap(), "Try again");
-        if let Some(seconds) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, seconds.to_string().parse().unwrap());
-        }
-        return response;
+        return try_again(status, retry_after);
     }
     if let DownloadFault::HtmlOk = fault {
         return html();
@@ -500,6 +486,17 @@ fn error(status: StatusCode, message: &str) -> Response {
         serde_json::json!({ "error": message }).to_string(),
     )
         .into_response()
+}
+
+/// A failure the client may retry, with `Retry-After` if given.
+fn try_again(status: u16, retry_after: Option<u64>) -> Response {
+    let mut response = error(StatusCode::from_u16(status).unwrap(), "Try again");
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, seconds.to_string().parse().unwrap());
+    }
+    response
 }
 
 fn html() -> Response {
