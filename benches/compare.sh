@@ -33,9 +33,9 @@ start_standin() {
     for _ in $(seq 50); do [ -s "$1" ] && break; sleep 0.1; done
 }
 # The receive cases download files uploaded once, from a host that keeps them. The send
-# cases upload the same files over and over to a host that keeps only the newest two, so
-# the server's memory does not grow with every run (fresh memory is slow to touch on a VM,
-# which would make later runs slower than earlier ones, whichever tool they measure).
+# cases upload the same files over and over to a host that keeps only the newest two and
+# reuses their buffers, so the server neither grows with every run nor spends the shared
+# cores faulting in fresh memory (slow on a VM, and charged to whichever tool is measured).
 start_standin "$work/api"
 start_standin "$work/upload-api" --keep-last 2
 api=$(head -n 1 "$work/api")
