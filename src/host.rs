@@ -390,9 +390,10 @@ pub struct Download {
     pub body: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
 }
 
-/// Starts downloading a link. A dropped connection is resumed with a Range request
+/// Starts downloading a link. A request answered 429 or 5xx, or whose connection fails,
+/// is sent again after a backoff; a dropped connection is resumed with a Range request
 /// (checked against `Content-Range`) or, where the host ignores Range, restarted and the
-/// bytes already delivered skipped; up to `network.retries` times.
+/// bytes already delivered skipped. All of these share `network.retries` attempts.
 pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -> Result<Download> {
     let mut attempts = 0;
     let response = loop {
