@@ -316,11 +316,20 @@ async fn handle_upload(
     let Some((mut upload, body)) = received else {
         return error(StatusCode::BAD_REQUEST, "No file uploaded");
     };
+    let name = upload
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "file".to_owned());
+    let area = if upload.headers.contains_key("x-user-id") {
+        "user"
+    } else {
+        "public"
+    };
     let mut shared = state.shared.lock().unwrap();
     if !shared.forget_bodies {
         upload.body = body.to_vec();
     }
-    shared.uploads.push(upload.clone());
+    shared.uploads.push(upload);
     match fault {
         UploadFault::HtmlOk => return html(),
         UploadFault::Status(code) => {
@@ -346,12 +355,6 @@ async fn handle_upload(
         _ => {}
     }
     shared.counter += 1;
-    let name = upload
-        .file_name
-        .clone()
-        .unwrap_or_else(|| "file".to_owned());
-    let account = upload.headers.contains_key("x-user-id");
-    let area = if account { "user" } else { "public" };
     let path = format!(
         "{area}/2026-11-22/{:08x}-0000-4000-8000-{:012x}/{name}",
         shared.counter, shared.counter
@@ -366,13 +369,13 @@ async fn handle_upload(
             spare,
             ..
         } = &mut *shared;
-        for old in &stored[..stored.len().saturating_sub(keep)] {
+        // Each upload expires at most the one file that fell out of the newest `keep`.
+        if let Some(old) = stored.len().checked_sub(keep + 1).map(|at| &stored[at])
             // Unless a download still holds it, the buffer is kept for the next upload.
-            if let Some(Ok(buffer)) = files.remove(old).map(Bytes::try_into_mut)
-                && spare.len() < 2
-            {
-                spare.push(buffer);
-            }
+            && let Some(Ok(buffer)) = files.remove(old).map(Bytes::try_into_mut)
+            && spare.len() < 2
+        {
+            spare.push(buffer);
         }
     }
     let link = format!("{}/{path}", state.download_base);
