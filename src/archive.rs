@@ -84,10 +84,7 @@ impl Payload {
             if !top_names.insert(name.clone()) {
                 return Err(Failure::new(
                     Kind::Usage,
-                    format!(
-                        "two inputs are both named {}",
-                        names::escape_for_terminal(&name)
-                    ),
+                    format!("two inputs are both named {}", name),
                 )
                 .hint("names must be unique in a share; rename one or put them in a directory")
                 .into());
@@ -120,12 +117,11 @@ impl Payload {
     /// A payload of one file named `name`, read from standard input (already spooled).
     pub fn from_stdin(name: &str, spool: StdinSpool) -> Result<Payload> {
         if let Some(problem) = names::problem_with_component(name) {
-            return Err(Failure::new(
-                Kind::Usage,
-                format!("--name {}: {problem}", names::escape_for_terminal(name)),
-            )
-            .hint("give a plain file name")
-            .into());
+            return Err(
+                Failure::new(Kind::Usage, format!("--name {}: {problem}", name))
+                    .hint("give a plain file name")
+                    .into(),
+            );
         }
         let content = Content::File { size: spool.size };
         let now = std::time::SystemTime::now()
@@ -252,10 +248,7 @@ fn component_name(base: &std::ffi::OsStr, path: &Path) -> Result<String> {
     if let Some(problem) = names::problem_with_component(name) {
         return Err(Failure::new(
             Kind::Usage,
-            format!(
-                "cannot send {}: {problem}",
-                names::escape_for_terminal(&path.display().to_string())
-            ),
+            format!("cannot send {}: {problem}", path.display()),
         )
         .hint("rename it so the receiver can recreate it safely")
         .into());

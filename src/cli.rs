@@ -94,7 +94,9 @@ pub struct SendArgs {
 
     /// Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a
     /// passphrase; repeatable.
-    #[arg(short = 'r', long = "recipient", value_name = "KEY",
+    // Hyphen values are taken as values so that a pasted private key ("-----BEGIN …") is
+    // refused by share without being repeated, rather than echoed by the argument parser.
+    #[arg(short = 'r', long = "recipient", value_name = "KEY", allow_hyphen_values = true,
           conflicts_with_all = ["passphrase_file", "passphrase_out", "qr"])]
     pub recipients: Vec<String>,
 

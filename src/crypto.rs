@@ -5,9 +5,11 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 pub use age::Encryptor;
+use age::armor::ArmoredReader;
 use age::secrecy::SecretString;
 use age::{DecryptError, Decryptor};
 
+use crate::age_header::{self, HeaderProblem};
 use crate::error::{Failure, Kind};
 
 /// The work factor (log2 N) for generated passphrases: their 110 bits of entropy protect
@@ -20,9 +22,8 @@ pub const OWN_WORK_FACTOR: u8 = 18;
 /// Read buffer in front of the decryptor: several ciphertext chunks per refill.
 const READ_BUFFER: usize = 256 * 1024;
 
-/// Every age file starts with this (the version follows); version 1's whole first line.
+/// Every age file starts with this (the version follows).
 const AGE_MAGIC: &[u8] = b"age-encryption.org/";
-const AGE_V1_LINE: &[u8] = b"age-encryption.org/v1\n";
 
 /// age's STREAM chunking: 64 KiB of plaintext per chunk, a 16-byte tag each.
 const CHUNK_SIZE: u64 = 64 * 1024;
@@ -38,6 +39,7 @@ pub type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
 const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Parses one recipient: `age1…` (X25519), `ssh-ed25519 …` or `ssh-rsa …` (exit 2 if none).
+/// The text is never repeated in the error: it may be a private key given by mistake.
 pub fn parse_recipient(text: &str) -> anyhow::Result<BoxedRecipient> {
     let text = text.trim();
     if let Ok(recipient) = text.parse::<age::x25519::Recipient>() {
@@ -46,16 +48,34 @@ pub fn parse_recipient(text: &str) -> anyhow::Result<BoxedRecipient> {
     if let Ok(recipient) = text.parse::<age::ssh::Recipient>() {
         return Ok(Box::new(recipient));
     }
-    let shown: String = text.chars().take(24).collect();
+    if looks_like_private_key(text) {
+        return Err(private_key_given("-r"));
+    }
     Err(Failure::new(
         Kind::Usage,
-        format!(
-            "`{}` is not an age or SSH public key",
-            crate::names::escape_for_terminal(&shown)
-        ),
+        "the value given to -r is not an age or SSH public key",
     )
-    .hint("give an age1… key, or an ssh-ed25519 or ssh-rsa public key")
+    .hint("give an age1… key, or an ssh-ed25519 or ssh-rsa public key (the .pub file's line)")
     .into())
+}
+
+/// Whether a text given where a public key belongs is a private key: an age identity, an
+/// age plugin identity, or a PEM or OpenSSH private key.
+fn looks_like_private_key(text: &str) -> bool {
+    let upper = text.trim_start().to_ascii_uppercase();
+    upper.starts_with("AGE-SECRET-KEY-")
+        || upper.starts_with("AGE-PLUGIN-")
+        || (upper.starts_with("-----BEGIN") && upper.contains("PRIVATE KEY"))
+}
+
+/// A private key where a public key belongs (`-r`, or a file given to `-R`).
+fn private_key_given(place: &str) -> anyhow::Error {
+    Failure::new(
+        Kind::Usage,
+        format!("{place} was given a private key, which must never leave your machine"),
+    )
+    .hint("this is a private key; pass the public key (age1…, or the .pub file)")
+    .into()
 }
 
 /// Reads a recipients file: one recipient per line; blank lines and `#` comments are skipped.
@@ -69,6 +89,9 @@ pub fn read_recipients_file(
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
+        }
+        if looks_like_private_key(line) {
+            return Err(private_key_given(&format!("-R {}", path.display())));
         }
         let recipient = parse_recipient(line).map_err(|_| {
             Failure::new(
@@ -185,6 +208,31 @@ pub fn recipients_encryptor(recipients: &[BoxedRecipient]) -> anyhow::Result<Enc
         })
 }
 
+/// Refuses more recipients than a receiver accepts: the header they make must fit
+/// [`age_header::MAX_HEADER_BYTES`], or share would upload a file it refuses to open.
+pub fn check_header_fits(recipients: &[&BoxedRecipient]) -> anyhow::Result<()> {
+    let empty_file =
+        Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+            .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))?
+            .wrap_output(Vec::new())
+            .and_then(|writer| writer.finish())
+            .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))?;
+    // The header, then the 16-byte nonce and one empty final chunk (its 16-byte tag).
+    if empty_file.len() > age_header::MAX_HEADER_BYTES + 32 {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!(
+                "{} recipients make an age header larger than {} KiB, which receivers refuse",
+                recipients.len(),
+                age_header::MAX_HEADER_BYTES / 1024
+            ),
+        )
+        .hint("encrypt to fewer keys, or share a passphrase with the group instead")
+        .into());
+    }
+    Ok(())
+}
+
 /// Builds an encryptor for a passphrase. Runs scrypt once, so it takes as long as the work
 /// factor says; call it off the async runtime.
 pub fn passphrase_encryptor(
@@ -210,29 +258,112 @@ pub struct Opened<R: BufRead> {
     decryptor: Decryptor<R>,
 }
 
-/// Reads and checks an age header from untrusted input.
+/// The reader an opened age file decrypts from: the header, checked and read into
+/// memory, then the rest of the (dearmored) input.
+pub type Checked<R> = io::Chain<io::Cursor<Vec<u8>>, BufReader<Dearmored<R>>>;
+
+/// The first line of an ASCII-armored age file (age's `-a`).
+const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// The input of an age file: binary as it came, or decoded from ASCII armor.
+pub enum Dearmored<R: Read> {
+    Binary(Prefixed<R>),
+    Armored(Box<ArmoredReader<BufReader<LineLimit<Prefixed<R>>>>>),
+}
+
+impl<R: Read> Read for Dearmored<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Dearmored::Binary(input) => input.read(buf),
+            Dearmored::Armored(input) => input.read(buf),
+        }
+    }
+}
+
+/// Reads and checks an age header from untrusted input, binary or ASCII-armored.
 ///
 /// Fails with exit 4 when the input is not an age file at all (for example a web page
-/// served with status 200), when the header is malformed, or when it uses an unknown
-/// version. Errors the input itself reports (a network failure) pass through unchanged.
-pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<BufReader<Prefixed<R>>>> {
-    let (start, input) = peek(input, AGE_V1_LINE.len()).map_err(payload_read_error)?;
+/// served with status 200), when the header is larger than any real one or breaks the
+/// specification's framing, or when it uses an unknown version. Errors the input itself
+/// reports (a network failure) pass through unchanged.
+pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<Checked<R>>> {
+    let (start, input) = peek(input, ARMOR_BEGIN.len()).map_err(payload_read_error)?;
+    let dearmored = if start.starts_with(ARMOR_BEGIN) {
+        Dearmored::Armored(Box::new(ArmoredReader::new(LineLimit::new(input))))
+    } else {
+        Dearmored::Binary(input)
+    };
+    let mut input = BufReader::with_capacity(READ_BUFFER, dearmored);
+    let start = input.fill_buf().map_err(payload_read_error)?;
     if !start.starts_with(AGE_MAGIC) {
         return Err(
             Failure::new(Kind::BadPayload, "the link did not return an age file")
-                .hint(not_age_hint(&start))
+                .hint(not_age_hint(start))
                 .into(),
         );
     }
-    let input = BufReader::with_capacity(READ_BUFFER, input);
-    let decryptor = Decryptor::new_buffered(input).map_err(|err| match err {
-        // age reports a v1 header it cannot parse as an unknown version.
-        DecryptError::UnknownFormat if start == AGE_V1_LINE => {
-            decrypt_error(DecryptError::InvalidHeader)
-        }
-        other => decrypt_error(other),
+    if !start.starts_with(age_header::VERSION_LINE)
+        && (start.len() >= age_header::VERSION_LINE.len() || start.contains(&b'\n'))
+    {
+        return Err(decrypt_error(DecryptError::UnknownFormat));
+    }
+    let header = age_header::read_checked(&mut input).map_err(|problem| match problem {
+        Err(io) => payload_read_error(io),
+        Ok(HeaderProblem::TooLarge) => Failure::new(
+            Kind::BadPayload,
+            format!(
+                "the age header is larger than {} KiB, far more than any real one",
+                age_header::MAX_HEADER_BYTES / 1024
+            ),
+        )
+        .hint("nothing was written; the file was made to waste time, or is corrupted")
+        .into(),
+        Ok(HeaderProblem::Malformed(what)) => Failure::new(
+            Kind::BadPayload,
+            format!("the age header is malformed: {what}"),
+        )
+        .hint("nothing was written; ask the sender to share it again")
+        .into(),
     })?;
+    let decryptor =
+        Decryptor::new_buffered(io::Cursor::new(header).chain(input)).map_err(|err| match err {
+            // age reports a v1 header it cannot parse as an unknown version.
+            DecryptError::UnknownFormat => decrypt_error(DecryptError::InvalidHeader),
+            other => decrypt_error(other),
+        })?;
     Ok(Opened { decryptor })
+}
+
+/// The longest line read from an armored file: its lines are 64 columns, and the age
+/// crate reads each whole into memory, so a host sending one endless line is cut off.
+const MAX_ARMOR_LINE: usize = 1024;
+
+/// A reader that fails once a line (bytes between newlines) grows past [`MAX_ARMOR_LINE`].
+pub struct LineLimit<R> {
+    inner: R,
+    line: usize,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit { inner, line: 0 }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        for &byte in &buf[..read] {
+            self.line = if byte == b'\n' { 0 } else { self.line + 1 };
+            if self.line > MAX_ARMOR_LINE {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "an armor line is longer than any real one",
+                ));
+            }
+        }
+        Ok(read)
+    }
 }
 
 fn not_age_hint(start: &[u8]) -> &'static str {
@@ -329,7 +460,10 @@ fn decrypt_error(err: DecryptError) -> anyhow::Error {
         .into(),
         other => Failure::new(
             Kind::BadPayload,
-            format!("the file is not a valid age file: {other}"),
+            format!(
+                "the file is not a valid age file: {}",
+                crate::names::untrusted(&other.to_string())
+            ),
         )
         .hint("ask the sender to share it again")
         .into(),

@@ -3,6 +3,11 @@
 //! the destination (`.share-partial-*`, mode 0700, removed on every failure), then moved
 //! into place with renames once decryption finished cleanly. Every conflict is checked
 //! before the first rename, so a refused receive leaves existing files untouched.
+//!
+//! Nothing is written through a path someone else could have changed during the download:
+//! a directory `-o` names that does not exist yet is created at commit time, mode 0700,
+//! failing if anything (a planted symbolic link included) took its place meanwhile; an
+//! existing directory must still be the same directory when the files move in.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::error::{Failure, Kind, local_io};
-use crate::names;
+
 use crate::unpack::Unpacked;
 
 /// The prefix of staging directories, so a leftover one is recognisable.
@@ -19,10 +24,12 @@ pub const STAGING_PREFIX: &str = ".share-partial-";
 /// Where the user asked for output to go.
 #[derive(Debug)]
 enum Place {
-    /// Into this existing directory, under the original names.
-    Into(PathBuf),
-    /// At this path: the file itself for a single-file share, a new directory otherwise.
-    At(PathBuf),
+    /// Into this existing directory, under the original names; with its identity when
+    /// prepared, to notice it being swapped for another during the download.
+    Into(PathBuf, Option<Identity>),
+    /// At this path: the file itself for a single-file share, a new directory otherwise;
+    /// with whether something (only replaceable with `--force`) was there when prepared.
+    At(PathBuf, bool),
 }
 
 /// A receive in progress: its staging directory and where its results will go.
@@ -46,24 +53,28 @@ impl Destination {
     /// `--force` was not given.
     pub fn prepare(output: Option<&Path>, force: bool) -> Result<Destination> {
         let place = match output {
-            None => Place::Into(PathBuf::from(".")),
-            Some(path) if path.is_dir() => Place::Into(path.to_owned()),
+            None => Place::Into(PathBuf::from("."), identity(Path::new("."))),
+            Some(path) if path.is_dir() => Place::Into(path.to_owned(), identity(path)),
             Some(path) => {
-                if !force && fs::symlink_metadata(path).is_ok() {
+                let existed = fs::symlink_metadata(path).is_ok();
+                if existed && !force {
                     return Err(already_exists(path));
                 }
-                Place::At(path.to_owned())
+                Place::At(path.to_owned(), existed)
             }
         };
         let staging_parent = match &place {
-            Place::Into(dir) => dir.clone(),
-            Place::At(path) => match path.parent() {
+            Place::Into(dir, _) => dir.clone(),
+            Place::At(path, _) => match path.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
                 _ => PathBuf::from("."),
             },
         };
-        let staging = tempfile::Builder::new()
-            .prefix(STAGING_PREFIX)
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(STAGING_PREFIX);
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let staging = builder
             .tempdir_in(&staging_parent)
             .map_err(|err| local_io("write to", &staging_parent, &err))?;
         Ok(Destination {
@@ -78,16 +89,20 @@ impl Destination {
         self.staging.path()
     }
 
-    /// The directory the staging directory lives in: where results land, or beside it.
-    pub fn base_dir(&self) -> &Path {
-        self.staging.path().parent().unwrap_or(Path::new("."))
+    /// Moves everything unpacked into place, after checking every conflict first. A stop
+    /// requested before the first rename ends it with nothing moved; once renaming has
+    /// begun it runs to the end, so a receive is either wholly in place or not at all.
+    pub fn commit(self, unpacked: &Unpacked) -> Result<Vec<Placed>> {
+        crate::cleanup::check_stop()?;
+        let placed = self.move_all(unpacked)?;
+        crate::cleanup::mark(crate::cleanup::Done::Committed);
+        Ok(placed)
     }
 
-    /// Moves everything unpacked into place, after checking every conflict first.
-    pub fn commit(self, unpacked: &Unpacked) -> Result<Vec<Placed>> {
+    fn move_all(&self, unpacked: &Unpacked) -> Result<Vec<Placed>> {
         let single_file = matches!(unpacked.top_level.as_slice(), [(_, false)]);
         let (directory, create_directory) = match &self.place {
-            Place::At(path) if single_file => {
+            Place::At(path, _) if single_file => {
                 let (name, _) = &unpacked.top_level[0];
                 let staged = self.staging.path().join(name);
                 check_move(&staged, path, self.force)?;
@@ -97,8 +112,19 @@ impl Destination {
                     size: unpacked.files[0].size,
                 }]);
             }
-            Place::At(path) => (path.clone(), fs::symlink_metadata(path).is_err()),
-            Place::Into(dir) => (dir.clone(), false),
+            Place::At(path, false) => (path.clone(), true),
+            Place::At(path, true) => (path.clone(), false),
+            Place::Into(dir, prepared) => {
+                if identity(dir) != *prepared {
+                    return Err(Failure::new(
+                        Kind::LocalIo,
+                        format!("{} was replaced during the download", dir.display()),
+                    )
+                    .hint("nothing was written; check who else can write there, and try again")
+                    .into());
+                }
+                (dir.clone(), false)
+            }
         };
         if !create_directory && !is_real_directory(&directory) {
             return Err(Failure::new(
@@ -116,8 +142,19 @@ impl Destination {
             )?;
         }
         if create_directory {
-            fs::create_dir(&directory)
-                .map_err(|err| local_io("create directory", &directory, &err))?;
+            // Never follows or reuses what appeared there during the download.
+            crate::private::create_dir(&directory).map_err(|err| {
+                if err.kind() == std::io::ErrorKind::AlreadyExists {
+                    Failure::new(
+                        Kind::LocalIo,
+                        format!("{} appeared during the download", directory.display()),
+                    )
+                    .hint("nothing was written; check who else can write there, or choose another place with -o")
+                    .into()
+                } else {
+                    local_io("create directory", &directory, &err)
+                }
+            })?;
         }
         for (name, _) in &unpacked.top_level {
             move_into_place(&self.staging.path().join(name), &directory.join(name))?;
@@ -142,20 +179,35 @@ fn display_join(dir: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// What tells one directory from another that later took its path.
+#[cfg(unix)]
+type Identity = (u64, u64);
+#[cfg(not(unix))]
+type Identity = ();
+
+/// The device and inode of the directory at `path` (following links, as the user named it).
+fn identity(path: &Path) -> Option<Identity> {
+    let metadata = fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Some(())
+    }
+}
+
 fn is_real_directory(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_dir())
 }
 
 fn already_exists(path: &Path) -> anyhow::Error {
-    Failure::new(
-        Kind::LocalIo,
-        format!(
-            "{} already exists",
-            names::escape_for_terminal(&path.display().to_string())
-        ),
-    )
-    .hint("nothing was written; use --force to replace it, or -o to write elsewhere")
-    .into()
+    Failure::new(Kind::LocalIo, format!("{} already exists", path.display()))
+        .hint("nothing was written; use --force to replace it, or -o to write elsewhere")
+        .into()
 }
 
 /// Whether `staged` may move to `target`: free, or replaceable with `--force`. A staged
@@ -178,19 +230,13 @@ fn check_move(staged: &Path, target: &Path, force: bool) -> Result<()> {
         (false, false) if force => Ok(()),
         (true, false) if force => Err(Failure::new(
             Kind::LocalIo,
-            format!(
-                "{} exists and is not a directory",
-                names::escape_for_terminal(&target.display().to_string())
-            ),
+            format!("{} exists and is not a directory", target.display()),
         )
         .hint("nothing was written; remove it or choose another place with -o")
         .into()),
         (false, true) if force => Err(Failure::new(
             Kind::LocalIo,
-            format!(
-                "{} is a directory",
-                names::escape_for_terminal(&target.display().to_string())
-            ),
+            format!("{} is a directory", target.display()),
         )
         .hint("nothing was written; remove it or choose another place with -o")
         .into()),

@@ -4,8 +4,10 @@
 //! codes and transport failures become the documented exit codes here, and the policies
 //! for retries, timeouts, redirects and TLS roots live here.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -19,6 +21,7 @@ use url::Url;
 
 use crate::cli::NetworkArgs;
 use crate::error::{Failure, Kind, fail};
+use crate::reach::PartRule;
 
 /// tfLink's per-file limit, "100 MB", read conservatively as 10^8 bytes.
 pub const MAX_UPLOAD_BYTES: u64 = 100_000_000;
@@ -78,33 +81,44 @@ impl Network {
     /// A client for uploads: no redirects at all, since following one would carry the
     /// body and the account headers somewhere the user did not name.
     pub fn upload_client(&self) -> Result<reqwest::Client> {
-        self.client(reqwest::redirect::Policy::none())
+        self.client(reqwest::redirect::Policy::none(), None)
     }
 
     /// A client for downloads: a few redirect hops, only to http(s), never from https
     /// down to http, and no Referer.
     pub fn download_client(&self) -> Result<reqwest::Client> {
-        self.client(reqwest::redirect::Policy::custom(|attempt| {
-            let next = attempt.url();
-            if attempt.previous().len() > MAX_REDIRECTS {
-                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
-            }
-            if !matches!(next.scheme(), "http" | "https") {
-                let scheme = next.scheme().to_owned();
-                return attempt.error(format!("a redirect to a {scheme}: address was refused"));
-            }
-            let from_https = attempt
-                .previous()
-                .last()
-                .is_some_and(|url| url.scheme() == "https");
-            if from_https && next.scheme() == "http" {
-                return attempt.error("a redirect from https down to http was refused");
-            }
-            attempt.follow()
-        }))
+        self.client(
+            reqwest::redirect::Policy::custom(|attempt| {
+                if let Some(refused) = redirect_refused(&attempt, |_| None) {
+                    return attempt.error(refused);
+                }
+                attempt.follow()
+            }),
+            None,
+        )
     }
 
-    fn client(&self, redirects: reqwest::redirect::Policy) -> Result<reqwest::Client> {
+    /// A client for the parts of a multi-part share: every request, and every redirect
+    /// hop, must satisfy the index's [`PartRule`], names included as they resolve.
+    pub fn part_client(&self, rule: &PartRule) -> Result<reqwest::Client> {
+        let resolver = crate::reach::resolver_for(rule);
+        let rule = rule.clone();
+        self.client(
+            reqwest::redirect::Policy::custom(move |attempt| {
+                if let Some(refused) = redirect_refused(&attempt, |next| rule.problem_with(next)) {
+                    return attempt.error(refused);
+                }
+                attempt.follow()
+            }),
+            resolver.map(|resolver| resolver as Arc<dyn reqwest::dns::Resolve>),
+        )
+    }
+
+    fn client(
+        &self,
+        redirects: reqwest::redirect::Policy,
+        resolver: Option<Arc<dyn reqwest::dns::Resolve>>,
+    ) -> Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("share/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(self.connect_timeout)
@@ -113,6 +127,9 @@ impl Network {
             .referer(false);
         if !self.extra_roots.is_empty() {
             builder = builder.tls_certs_merge(self.extra_roots.iter().cloned());
+        }
+        if let Some(resolver) = resolver {
+            builder = builder.dns_resolver(resolver);
         }
         builder.build().map_err(|err| {
             anyhow::anyhow!("cannot set up the HTTP client: {}", deepest_cause(&err))
@@ -133,6 +150,32 @@ impl Network {
         let fraction = f64::from(u16::from_le_bytes(random)) / f64::from(u16::MAX);
         doubled.mul_f64(0.5 + fraction)
     }
+}
+
+/// Why a redirect hop is refused: too many hops, a scheme other than http(s), https down
+/// to http, or whatever `extra` finds wrong with the next URL.
+fn redirect_refused(
+    attempt: &reqwest::redirect::Attempt<'_>,
+    extra: impl Fn(&Url) -> Option<&'static str>,
+) -> Option<String> {
+    let next = attempt.url();
+    if attempt.previous().len() > MAX_REDIRECTS {
+        return Some(format!("more than {MAX_REDIRECTS} redirects"));
+    }
+    if !matches!(next.scheme(), "http" | "https") {
+        return Some(format!(
+            "a redirect to a {}: address was refused",
+            next.scheme()
+        ));
+    }
+    let from_https = attempt
+        .previous()
+        .last()
+        .is_some_and(|url| url.scheme() == "https");
+    if from_https && next.scheme() == "http" {
+        return Some("a redirect from https down to http was refused".to_owned());
+    }
+    extra(next).map(|problem| format!("a redirect of a part was refused: {problem}"))
 }
 
 /// The upload client, built once on first use on a blocking thread: loading the system's
@@ -387,6 +430,10 @@ type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 /// A download in progress: its announced length and its bytes, resuming by itself.
 pub struct Download {
     pub content_length: Option<u64>,
+    /// The URL that answered, after redirects.
+    pub served_from: Url,
+    /// The address of the peer that answered (a proxy's, behind one).
+    pub peer: Option<IpAddr>,
     pub body: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
 }
 
@@ -413,6 +460,8 @@ pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -
     if let Some(length) = content_length {
         check_size(length)?;
     }
+    let served_from = response.url().clone();
+    let peer = response.remote_addr().map(|address| address.ip());
     let validator = response
         .headers()
         .get(header::ETAG)
@@ -435,6 +484,8 @@ pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -
     .fuse();
     Ok(Download {
         content_length,
+        served_from,
+        peer,
         body: Box::pin(body),
     })
 }
@@ -630,7 +681,11 @@ pub fn transport_error(action: &str, url: &Url, err: &reqwest::Error) -> anyhow:
     let what = if err.is_timeout() {
         format!("timed out trying to {action} {}", host_of(url))
     } else {
-        format!("cannot {action} {}: {}", host_of(url), deepest_cause(err))
+        format!(
+            "cannot {action} {}: {}",
+            host_of(url),
+            crate::names::untrusted(&deepest_cause(err))
+        )
     };
     let hint = if is_tls_failure(err) {
         "the host's certificate is not trusted; if it uses a private CA, give it with --ca-file"

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Failure, Kind};
+use crate::reach::PartRule;
 
 /// The value of `share_index` this version writes and reads.
 pub const VERSION: u32 = 1;
@@ -69,8 +70,13 @@ impl Index {
             .hint("check that you copied the whole link printed by `share send`")
             .into());
         }
-        let index: Index = serde_json::from_value(value)
-            .map_err(|err| malformed(&format!("it is not a share index ({err})")))?;
+        let index: Index = serde_json::from_value(value).map_err(|err| {
+            // serde's description quotes the host's field names: untrusted.
+            malformed(&format!(
+                "it is not a share index ({})",
+                crate::names::untrusted(&err.to_string())
+            ))
+        })?;
         if index.share_index != VERSION {
             return Err(Failure::new(
                 Kind::BadPayload,
@@ -115,6 +121,25 @@ impl Index {
             return Err(malformed("its part sizes do not add up to its total"));
         }
         Ok(index)
+    }
+
+    /// Refuses the index (exit 4, before anything is fetched) when a part links anywhere
+    /// `rule` does not allow: another host, plain http under https, an internal address.
+    pub fn check_part_links(&self, rule: &PartRule) -> Result<()> {
+        for (number, url) in self.urls().iter().enumerate() {
+            if let Some(problem) = rule.problem_with(url) {
+                return Err(Failure::new(
+                    Kind::BadPayload,
+                    format!(
+                        "the share index lists a part that share will not fetch: part {} {problem}",
+                        number + 1
+                    ),
+                )
+                .hint("nothing was fetched or written; the host is broken or hostile, ask the sender to share it again")
+                .into());
+            }
+        }
+        Ok(())
     }
 
     /// The parts' links, checked by [`Index::parse`].

@@ -2,6 +2,7 @@
 //! trusting the host. Files are encrypted locally with age; only ciphertext is uploaded.
 #![forbid(unsafe_code)]
 
+pub mod age_header;
 pub mod archive;
 pub mod cleanup;
 pub mod cli;
@@ -19,13 +20,17 @@ pub mod passphrase;
 pub mod pipe;
 pub mod private;
 pub mod progress;
+pub mod reach;
+pub mod report;
 pub mod spool;
+pub mod strength;
 pub mod unpack;
 
 use error::{Failure, Kind};
 
-/// Runs one parsed command line. SIGINT and SIGTERM stop it cleanly: temporary files are
-/// removed and the error carries the conventional exit code (130, 143).
+/// Runs one parsed command line. SIGINT and SIGTERM stop it cleanly: blocking work is
+/// asked to stop and waited for, temporary files are removed, and the error carries the
+/// conventional exit code (130, 143) and says what, if anything, was left in place.
 pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let command = async move {
         match cli.command {
@@ -33,16 +38,43 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             cli::Command::Receive(args) => cmd::receive::run(args).await,
         }
     };
-    let result = tokio::select! {
-        result = command => result,
-        kind = stop_signal() => Err(Failure::new(kind, "interrupted")
-            .hint("nothing was shared or written")
-            .into()),
+    let outcome = tokio::select! {
+        result = command => Ok(result),
+        kind = stop_signal() => Err(kind),
     };
-    if result.is_err() {
-        cleanup::remove_all();
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => {
+            cleanup::remove_all();
+            Err(err)
+        }
+        Err(kind) => {
+            // Waits for the unpacking thread, so `done` is final when it is read.
+            cleanup::remove_all();
+            Err(interrupted(kind, cleanup::done()).into())
+        }
     }
-    result
+}
+
+/// The error for a stop by signal, saying truthfully what the stopped command left.
+fn interrupted(kind: Kind, done: cleanup::Done) -> Failure {
+    match done {
+        cleanup::Done::Nothing => {
+            Failure::new(kind, "interrupted").hint("nothing was shared or written")
+        }
+        cleanup::Done::Resumable => Failure::new(kind, "interrupted; nothing was written")
+            .hint("the parts fetched so far are kept: run the same command again to resume"),
+        cleanup::Done::PartialStdout => Failure::new(
+            kind,
+            "interrupted; what reached standard output is incomplete",
+        )
+        .hint("discard it and run the command again"),
+        cleanup::Done::Committed => Failure::new(
+            kind,
+            "interrupted after every file had been written into place",
+        )
+        .hint("the files are complete and authenticated; nothing else was left behind"),
+    }
 }
 
 /// Waits for SIGINT or SIGTERM.

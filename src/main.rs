@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use share::{cli::Cli, error, output::StdoutClosed};
+use share::{cli::Cli, error, output::StdoutClosed, report};
 
 fn main() -> ExitCode {
     error::install_panic_hook();
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("share: error: cannot start: {err}");
+            report::error(&format!("cannot start: {err}"));
             return ExitCode::from(1);
         }
     };
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         Ok(()) => 0,
         Err(err) if err.chain().any(|cause| cause.is::<StdoutClosed>()) => 0,
         Err(err) => {
-            eprintln!("share: error: {}", error::one_line(&err));
+            report::error(&error::one_line(&err));
             error::kind_of(&err).map_or(1, error::Kind::exit_code)
         }
     };

@@ -18,7 +18,7 @@ pub const PASSPHRASE_ENV: &str = "SHARE_PASSPHRASE";
 /// Words in a generated passphrase: 10 words of 11 bits each is 110 bits of entropy.
 const GENERATED_WORDS: usize = 10;
 
-/// zxcvbn's estimate of guesses (log10) a user's own passphrase must reach. 10^12 guesses
+/// The estimate of guesses (log10, [`crate::strength`]) a user's own passphrase must reach. 10^12 guesses
 /// at scrypt work factor 18 (about a second and 256 MiB each) is out of reach offline.
 const MIN_GUESSES_LOG10: f64 = 12.0;
 
@@ -133,8 +133,7 @@ pub fn check_strength(passphrase: &SecretString) -> Result<()> {
             .take(STRENGTH_CHECK_PREFIX)
             .collect(),
     );
-    let estimate = zxcvbn::zxcvbn(&prefix, &[]);
-    if estimate.guesses_log10() < MIN_GUESSES_LOG10 {
+    if crate::strength::guesses_log10(&prefix) < MIN_GUESSES_LOG10 {
         return Err(crate::error::Failure::new(
             Kind::Usage,
             "your passphrase is too weak to protect a file behind a public link",
@@ -170,7 +169,13 @@ mod tests {
 
     #[test]
     fn weak_passphrases_are_refused() {
-        for weak in ["password123", "correct horse", "aaaaaaaaaaaaaaaaaaaaaaaa"] {
+        for weak in [
+            "password123",
+            "correct horse",
+            "aaaaaaaaaaaaaaaaaaaaaaaa",
+            "correct horse battery staple",
+            "share-passphrase-2026",
+        ] {
             let err = check_strength(&SecretString::from(weak)).unwrap_err();
             assert_eq!(crate::error::kind_of(&err), Some(Kind::Usage), "{weak}");
         }

@@ -1,6 +1,7 @@
 //! Files and directories that only this user may read: created with mode 0600 and 0700 on
-//! Unix. Elsewhere (Windows) they get what the directory around them allows, as every file
-//! there does; the README says so.
+//! Unix, never through a symbolic link, and, when an existing directory is reused, checked
+//! to belong to this user alone. Elsewhere (Windows) they get what the directory around
+//! them allows, as every file there does; the README says so.
 
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io;
@@ -15,9 +16,85 @@ pub fn file_options() -> OpenOptions {
     options
 }
 
-/// Creates a new private file; fails if anything exists at `path`.
+/// Creates a new private file; fails if anything exists at `path`, a symbolic link
+/// included (it is never followed).
 pub fn create_new_file(path: &Path) -> io::Result<File> {
-    file_options().create_new(true).open(path)
+    let mut options = file_options();
+    options.create_new(true);
+    no_follow(&mut options);
+    options.open(path)
+}
+
+/// Opens an existing regular file for reading, refusing a symbolic link in its place.
+pub fn open_regular_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+fn no_follow(options: &mut OpenOptions) {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        options,
+        rustix::fs::OFlags::NOFOLLOW.bits() as i32,
+    );
+    #[cfg(not(unix))]
+    let _ = options;
+}
+
+/// Why an existing directory cannot be used as a private one.
+#[derive(Debug)]
+pub enum NotPrivate {
+    /// It is a symbolic link or not a directory at all.
+    NotADirectory,
+    /// Another user owns it.
+    NotOurs,
+    Io(io::Error),
+}
+
+impl From<io::Error> for NotPrivate {
+    fn from(err: io::Error) -> Self {
+        NotPrivate::Io(err)
+    }
+}
+
+/// Makes `path` a directory only this user can enter, and says whether it was there
+/// already and private. Missing: created with mode 0700 (its parent must exist). Present:
+/// it must be a real directory owned by this user; if group or others had any access,
+/// its mode is set to 0700 and `Ok(false)` tells the caller not to trust what is inside.
+pub fn ensure_dir(path: &Path) -> Result<bool, NotPrivate> {
+    match std::fs::symlink_metadata(path) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            create_dir(path)?;
+            Ok(false)
+        }
+        Err(err) => Err(err.into()),
+        Ok(metadata) if !metadata.is_dir() => Err(NotPrivate::NotADirectory),
+        Ok(metadata) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::{MetadataExt, PermissionsExt};
+                if metadata.uid() != rustix::process::geteuid().as_raw() {
+                    return Err(NotPrivate::NotOurs);
+                }
+                if metadata.mode() & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+                    return Ok(false);
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = metadata;
+            Ok(true)
+        }
+    }
 }
 
 /// Creates one private directory; fails if anything exists at `path`.
@@ -71,11 +148,33 @@ mod tests {
             0o600
         );
         assert!(create_new_file(&file).is_err(), "never replaces");
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(root.path().join("target"), &link).unwrap();
+        assert!(create_new_file(&link).is_err(), "never follows a link");
+        assert!(!root.path().join("target").exists());
+        assert!(open_regular_file(&link).is_err());
         let dir = root.path().join("d");
         create_dir(&dir).unwrap();
         assert_eq!(
             fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
         );
+    }
+
+    #[test]
+    fn existing_directories_are_checked_and_tightened() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("d");
+        assert!(!ensure_dir(&dir).unwrap(), "created");
+        assert!(ensure_dir(&dir).unwrap(), "reused");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(!ensure_dir(&dir).unwrap(), "too open: not to be trusted");
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        let link = root.path().join("l");
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        assert!(matches!(ensure_dir(&link), Err(NotPrivate::NotADirectory)));
     }
 }

@@ -127,10 +127,10 @@ impl<R: Read> Input<R> {
 
 /// The cause of a read failure: the input's own, if it reported one, else a malformed archive.
 fn read_failure(failure: &RefCell<Option<anyhow::Error>>, err: &io::Error) -> anyhow::Error {
-    failure
-        .borrow_mut()
-        .take()
-        .unwrap_or_else(|| malformed(&crate::error::io_text(err)))
+    failure.borrow_mut().take().unwrap_or_else(|| {
+        // The tar crate's descriptions quote header fields and names: untrusted.
+        malformed(&names::untrusted(&crate::error::io_text(err)))
+    })
 }
 
 fn malformed(what: &str) -> anyhow::Error {
@@ -144,11 +144,144 @@ fn unsafe_name(name: &str, problem: &str) -> anyhow::Error {
         Kind::BadPayload,
         format!(
             "the share contains an unsafe name \"{}\": {problem}",
-            names::escape_for_terminal(name)
+            names::untrusted(name)
         ),
     )
     .hint("nothing was written; the sender's tool is broken or hostile")
     .into()
+}
+
+/// The largest pax extended header accepted: a `path` record of at most
+/// [`names::MAX_PATH_BYTES`] and a few short ones. The tar crate would read any size
+/// whole into memory.
+const MAX_EXTENSION_BYTES: u64 = 16 * 1024;
+
+/// pax keywords a share entry may carry (POSIX.1-2008, pax "Extended Header Keywords").
+/// Others (`size`, `linkpath`, `GNU.sparse.*`, …) would make `tar -x` read the archive
+/// differently from share, so they make the payload invalid.
+const ACCEPTED_PAX_KEYS: &[&str] = &[
+    "path", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname", "comment",
+];
+
+/// One entry of a share payload with its name, as [`each_entry`] hands it on.
+struct Item<'a, 'b, R: Read> {
+    name: String,
+    entry_type: tar::EntryType,
+    entry: &'a mut tar::Entry<'b, R>,
+}
+
+/// Walks a share payload's entries after its marker, in tar's raw mode: extension
+/// headers (pax `x` records, GNU long names) are bounded and applied here instead of
+/// being read whole by the tar crate, and only the pax keywords share understands are
+/// accepted. Each entry gets its UTF-8 name; the input's own failures keep their cause.
+/// Between entries, a stop request ends the walk.
+fn each_entry<R: Read>(
+    archive: &mut tar::Archive<Guarded<R>>,
+    failure: &RefCell<Option<anyhow::Error>>,
+    mut handle: impl FnMut(Item<'_, '_, Guarded<R>>) -> Result<()>,
+) -> Result<()> {
+    let entries = archive
+        .entries()
+        .map_err(|err| read_failure(failure, &err))?
+        .raw(true);
+    let mut pending_name: Option<Vec<u8>> = None;
+    let mut count = 0usize;
+    for (index, entry) in entries.enumerate() {
+        crate::cleanup::check_stop()?;
+        let mut entry = entry.map_err(|err| read_failure(failure, &err))?;
+        let entry_type = entry.header().entry_type();
+        if index == 0 {
+            // The marker, already read by `read_marker`.
+            continue;
+        }
+        match entry_type {
+            tar::EntryType::XHeader => {
+                if pending_name.is_some() {
+                    return Err(malformed("two extended headers precede one entry"));
+                }
+                let records = read_extension(&mut entry, MAX_EXTENSION_BYTES, failure)?;
+                pending_name = Some(pax_path(&records)?.unwrap_or_default());
+                continue;
+            }
+            tar::EntryType::GNULongName => {
+                if pending_name.is_some() {
+                    return Err(malformed("two extended headers precede one entry"));
+                }
+                let mut long =
+                    read_extension(&mut entry, names::MAX_PATH_BYTES as u64 + 1, failure)
+                        .map_err(|_| malformed("a GNU long name is longer than 4096 bytes"))?;
+                while long.last() == Some(&0) {
+                    long.pop();
+                }
+                pending_name = Some(long);
+                continue;
+            }
+            tar::EntryType::XGlobalHeader => {
+                return Err(malformed("it has a second global header"));
+            }
+            _ => {}
+        }
+        count += 1;
+        if count > MAX_ENTRIES {
+            return Err(malformed("it has more than 100000 entries"));
+        }
+        let raw_name = match pending_name.take() {
+            Some(name) if !name.is_empty() => name,
+            _ => entry.path_bytes().into_owned(),
+        };
+        let name = String::from_utf8(raw_name).map_err(|err| {
+            unsafe_name(&String::from_utf8_lossy(err.as_bytes()), "it is not UTF-8")
+        })?;
+        handle(Item {
+            name,
+            entry_type,
+            entry: &mut entry,
+        })?;
+    }
+    if pending_name.is_some() {
+        return Err(malformed("an extended header is not followed by an entry"));
+    }
+    Ok(())
+}
+
+/// The data of an extension entry, refused when larger than `limit`.
+fn read_extension<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    limit: u64,
+    failure: &RefCell<Option<anyhow::Error>>,
+) -> Result<Vec<u8>> {
+    if entry.size() > limit {
+        return Err(malformed(&format!(
+            "an extended header of {} bytes is larger than any name needs",
+            entry.size()
+        )));
+    }
+    let mut data = Vec::with_capacity(entry.size() as usize);
+    entry
+        .read_to_end(&mut data)
+        .map_err(|err| read_failure(failure, &err))?;
+    Ok(data)
+}
+
+/// The `path` of a pax extended header, after checking every record's keyword.
+fn pax_path(records: &[u8]) -> Result<Option<Vec<u8>>> {
+    let mut path = None;
+    for record in tar::PaxExtensions::new(records) {
+        let record = record.map_err(|_| malformed("an extended header is not pax records"))?;
+        let key = record
+            .key()
+            .map_err(|_| malformed("an extended header has a keyword that is not UTF-8"))?;
+        if !ACCEPTED_PAX_KEYS.contains(&key) {
+            return Err(malformed(&format!(
+                "an extended header carries `{}`, which share does not accept",
+                names::untrusted(key)
+            )));
+        }
+        if key == "path" {
+            path = Some(record.value_bytes().to_vec());
+        }
+    }
+    Ok(path)
 }
 
 /// Unpacks a share payload (marker first) into `staging`, which must be an empty
@@ -159,72 +292,60 @@ pub fn unpack<R: Read>(input: R, marker: Marker, staging: &Path) -> Result<Unpac
     let mut unpacked = Unpacked::default();
     let mut seen = HashSet::new();
     let mut buffer = vec![0u8; COPY_BUFFER];
-    {
-        let entries = archive
-            .entries()
-            .map_err(|err| read_failure(&failure, &err))?;
-        for (index, entry) in entries.enumerate() {
-            let mut entry = entry.map_err(|err| read_failure(&failure, &err))?;
-            let entry_type = entry.header().entry_type();
-            if index == 0 {
-                // The marker, already read by `read_marker`.
-                continue;
+    each_entry(&mut archive, &failure, |item| {
+        let Item {
+            name,
+            entry_type,
+            entry,
+        } = item;
+        let is_dir = entry_type == tar::EntryType::Directory;
+        let name = if is_dir {
+            name.trim_end_matches('/').to_owned()
+        } else {
+            name
+        };
+        if let Some(problem) = names::problem_with_path(&name) {
+            return Err(unsafe_name(&name, problem));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(unsafe_name(&name, "it appears twice"));
+        }
+        let target = staging.join(&name);
+        match entry_type {
+            tar::EntryType::Directory => {
+                create_parents(staging, &name)?;
+                create_directory(&target)?;
             }
-            if index > MAX_ENTRIES {
-                return Err(malformed("it has more than 100000 entries"));
+            tar::EntryType::Regular => {
+                create_parents(staging, &name)?;
+                let size = write_file(entry, &target, &mut buffer, &failure)?;
+                unpacked.files.push(Written {
+                    name: name.clone(),
+                    size,
+                });
             }
-            let raw_name = entry.path_bytes().into_owned();
-            let name = String::from_utf8(raw_name).map_err(|err| {
-                unsafe_name(&String::from_utf8_lossy(err.as_bytes()), "it is not UTF-8")
-            })?;
-            let is_dir = entry_type == tar::EntryType::Directory;
-            let name = if is_dir {
-                name.trim_end_matches('/').to_owned()
-            } else {
-                name
-            };
-            if let Some(problem) = names::problem_with_path(&name) {
-                return Err(unsafe_name(&name, problem));
-            }
-            if !seen.insert(name.clone()) {
-                return Err(unsafe_name(&name, "it appears twice"));
-            }
-            let target = staging.join(&name);
-            match entry_type {
-                tar::EntryType::Directory => {
-                    create_parents(staging, &name)?;
-                    create_directory(&target)?;
-                }
-                tar::EntryType::Regular => {
-                    create_parents(staging, &name)?;
-                    let size = write_file(&mut entry, &target, &mut buffer, &failure)?;
-                    unpacked.files.push(Written {
-                        name: name.clone(),
-                        size,
-                    });
-                }
-                other => {
-                    return Err(unsafe_name(
-                        &name,
-                        &format!(
-                            "it is a {}, and only files and directories are accepted",
-                            describe_type(other)
-                        ),
-                    ));
-                }
-            }
-            let top = name.split('/').next().unwrap_or_default().to_owned();
-            if !unpacked
-                .top_level
-                .iter()
-                .any(|(existing, _)| *existing == top)
-            {
-                unpacked
-                    .top_level
-                    .push((top.clone(), is_dir || name != top));
+            other => {
+                return Err(unsafe_name(
+                    &name,
+                    &format!(
+                        "it is a {}, and only files and directories are accepted",
+                        describe_type(other)
+                    ),
+                ));
             }
         }
-    }
+        let top = name.split('/').next().unwrap_or_default().to_owned();
+        if !unpacked
+            .top_level
+            .iter()
+            .any(|(existing, _)| *existing == top)
+        {
+            unpacked
+                .top_level
+                .push((top.clone(), is_dir || name != top));
+        }
+        Ok(())
+    })?;
     if unpacked.files.len() as u64 != marker.files {
         return Err(malformed("its file count does not match its marker"));
     }
@@ -239,28 +360,26 @@ pub fn unpack_single_to<R: Read, W: Write>(input: R, out: &mut W) -> Result<u64>
     let mut archive = tar::Archive::new(reader);
     let mut buffer = vec![0u8; COPY_BUFFER];
     let mut written = None;
-    {
-        let entries = archive
-            .entries()
-            .map_err(|err| read_failure(&failure, &err))?;
-        for (index, entry) in entries.enumerate() {
-            let mut entry = entry.map_err(|err| read_failure(&failure, &err))?;
-            match entry.header().entry_type() {
-                _ if index == 0 => {}
-                tar::EntryType::Directory => {}
-                tar::EntryType::Regular if written.is_none() => {
-                    written = Some(copy(&mut entry, out, &mut buffer, &failure, |err| {
-                        crate::output::stdout_error(err)
-                    })?);
+    each_entry(&mut archive, &failure, |item| {
+        match item.entry_type {
+            tar::EntryType::Directory => {}
+            tar::EntryType::Regular if written.is_none() => {
+                if let Some(problem) = names::problem_with_path(&item.name) {
+                    return Err(unsafe_name(&item.name, problem));
                 }
-                _ => {
-                    return Err(malformed(
-                        "it holds more than the single file its marker announced",
-                    ));
-                }
+                crate::cleanup::mark(crate::cleanup::Done::PartialStdout);
+                written = Some(copy(item.entry, out, &mut buffer, &failure, |err| {
+                    crate::output::stdout_error(err)
+                })?);
+            }
+            _ => {
+                return Err(malformed(
+                    "it holds more than the single file its marker announced",
+                ));
             }
         }
-    }
+        Ok(())
+    })?;
     let mut rest = archive.into_inner();
     expect_only_zeros(&mut rest, &mut buffer, &failure)?;
     written.ok_or_else(|| malformed("it holds no file"))

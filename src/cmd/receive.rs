@@ -4,7 +4,7 @@
 //! files into place only once the whole stream has authenticated.
 
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use bytes::Bytes;
@@ -20,8 +20,9 @@ use crate::index::{self, Index};
 use crate::output::{self, ReceivedFile};
 use crate::parts::{self, ResumeDir};
 use crate::passphrase::{self, Source};
+use crate::reach::PartRule;
 use crate::unpack::{self, Unpacked, Written};
-use crate::{crypto, host, names, progress};
+use crate::{crypto, host, names, progress, report};
 
 /// The name given to an arbitrary age file when its link has no usable one.
 const FALLBACK_NAME: &str = "download";
@@ -115,27 +116,21 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
         Output::Stdout => None,
     };
     let deadline = plan.network.overall_timeout;
-    let received = tokio::time::timeout(deadline, download_and_decrypt(&plan, key, destination))
-        .await
-        .map_err(|_| {
-            Failure::new(
-                Kind::Host,
-                format!(
-                    "the download did not finish within {} seconds",
-                    deadline.as_secs()
-                ),
-            )
-            .hint("nothing was written; try again, or allow more time with --timeout")
-        })??;
+    let received =
+        match tokio::time::timeout(deadline, download_and_decrypt(&plan, key, destination)).await {
+            Ok(received) => received?,
+            Err(_) => {
+                // Stop the decryption thread and wait for it before saying what was written.
+                crate::cleanup::remove_all();
+                return Err(past_deadline(deadline, crate::cleanup::done()).into());
+            }
+        };
 
-    if !plan.quiet {
-        for file in &received.files {
-            eprintln!(
-                "share: wrote {} ({} bytes)",
-                names::escape_for_terminal(&file.path),
-                file.size
-            );
-        }
+    for file in &received.files {
+        report::status(
+            plan.quiet,
+            &format!("wrote {} ({} bytes)", file.path, file.size),
+        );
     }
     if plan.json {
         let sha256 = received
@@ -144,6 +139,25 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
         output::print_receive(&received.files, &sha256)?;
     }
     Ok(())
+}
+
+/// The error for a receive that ran past `--timeout`, saying truthfully what it left.
+fn past_deadline(deadline: std::time::Duration, done: crate::cleanup::Done) -> Failure {
+    let what = format!(
+        "the download did not finish within {} seconds",
+        deadline.as_secs()
+    );
+    match done {
+        crate::cleanup::Done::Committed => Failure::new(Kind::Host, what)
+            .hint("but every file had already been written into place, complete and authenticated"),
+        crate::cleanup::Done::PartialStdout => Failure::new(Kind::Host, what)
+            .hint("what reached standard output is incomplete; allow more time with --timeout"),
+        crate::cleanup::Done::Resumable => Failure::new(Kind::Host, what).hint(
+            "nothing was written; run the same command again to resume, or allow more time with --timeout",
+        ),
+        crate::cleanup::Done::Nothing => Failure::new(Kind::Host, what)
+            .hint("nothing was written; try again, or allow more time with --timeout"),
+    }
 }
 
 /// Downloads the link and decrypts what arrives on a blocking thread: one age file
@@ -162,28 +176,40 @@ async fn download_and_decrypt(
     let show = progress::visible(plan.quiet);
     let show_now = show && !matches!(key, Key::Prompt);
     if index::looks_like_index(&first) {
+        let (served_from, peer) = (download.served_from.clone(), download.peer);
         let text = read_index(first, download.body).await?;
         let index = Index::parse(&text, host::MAX_DOWNLOAD_BYTES)?;
-        let base = destination
-            .as_ref()
-            .map_or(Path::new("."), Destination::base_dir);
-        let resume = ResumeDir::open(base, &plan.link)?;
+        let rule = PartRule::for_index(&plan.link, &served_from, peer);
+        index.check_part_links(&rule)?;
+        let part_client = plan.network.part_client(&rule)?;
+        let resume = ResumeDir::open(&plan.link)?;
+        let _leftover = crate::cleanup::register_resume(resume.path(), parts::holds_parts);
         let bar = progress::bytes_bar(Some(index.size), "Downloading", show_now);
-        let (reader, fetching) =
-            parts::fetch_all(client, plan.network.clone(), index, &resume, bar.clone());
+        let (reader, fetching) = parts::fetch_all(
+            part_client,
+            plan.network.clone(),
+            index,
+            &resume,
+            bar.clone(),
+        );
         let received = decrypt_on_thread(plan, key, destination, reader, &bar, show).await;
         fetching.abort();
-        // Kept for the next attempt unless the parts themselves are bad.
+        // Kept for the next attempt unless the parts themselves are bad, or none is kept.
         let parts_are_bad = received
             .as_ref()
             .is_err_and(|err| crate::error::kind_of(err) == Some(Kind::BadPayload));
-        if received.is_ok() || parts_are_bad {
+        if received.is_ok() || parts_are_bad || !resume.holds_parts() {
             resume.remove();
+        } else {
+            crate::cleanup::mark(crate::cleanup::Done::Resumable);
         }
         return received;
     }
     let bar = progress::bytes_bar(download.content_length, "Downloading", show_now);
-    let body = futures_util::stream::once(std::future::ready(Ok(first))).chain(download.body);
+    // A stop request ends the stream, so the decryption thread never waits on the network.
+    let body = futures_util::stream::once(std::future::ready(Ok(first)))
+        .chain(download.body)
+        .take_until(Box::pin(crate::cleanup::stopped()));
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
     decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await
 }
@@ -303,6 +329,8 @@ fn write_payload<R: Read>(
     fallback_name: &str,
     digest: PayloadDigest,
 ) -> Result<Received> {
+    // Plaintext is written from here on: cleanup waits for this thread to stop first.
+    let _busy = crate::cleanup::busy();
     let (prefix, decrypted) =
         crypto::peek(decrypted, unpack::MARKER_PEEK).map_err(crypto::payload_read_error)?;
     let marker = unpack::read_marker(&prefix)?;
@@ -327,6 +355,7 @@ fn write_payload<R: Read>(
             }]
         }
         (None, None) => {
+            crate::cleanup::mark(crate::cleanup::Done::PartialStdout);
             let size =
                 unpack::copy_raw(&mut hashing, &mut io::stdout().lock(), output::stdout_error)?;
             vec![ReceivedFile {

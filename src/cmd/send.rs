@@ -22,7 +22,7 @@ use crate::digest::{HashingWriter, PayloadDigest};
 use crate::error::{Failure, Kind, local_io};
 use crate::index::{self, Index};
 use crate::output::{self, SendFormat, SendReport};
-use crate::{crypto, host, names, passphrase, pipe, progress, spool};
+use crate::{crypto, host, passphrase, pipe, progress, report, spool};
 
 /// The environment variables that carry tfLink account credentials.
 pub const USER_ID_ENV: &str = "TFLINK_USER_ID";
@@ -64,6 +64,10 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
     }
     for path in &args.recipients_files {
         recipients.extend(crypto::read_recipients_file(path)?);
+    }
+    if !recipients.is_empty() {
+        let keys: Vec<_> = recipients.iter().map(|(_, key)| key).collect();
+        crypto::check_header_fits(&keys)?;
     }
     // With recipients there is no passphrase: SHARE_PASSPHRASE in the environment is ignored.
     let own_source =
@@ -150,12 +154,13 @@ pub async fn run(args: SendArgs) -> Result<()> {
     let plan = plan(args)?;
     let show_status = !plan.quiet;
     for skipped in &plan.payload.skipped {
-        if show_status {
-            eprintln!(
-                "share: skipped {} (not a regular file or directory)",
-                names::escape_for_terminal(&skipped.display().to_string())
-            );
-        }
+        report::status(
+            plan.quiet,
+            &format!(
+                "skipped {} (not a regular file or directory)",
+                skipped.display()
+            ),
+        );
     }
     // Created empty (0600, never overwriting) before the upload, so a bad path fails
     // before anything is shared; removed again if the send fails.
@@ -195,16 +200,18 @@ pub async fn run(args: SendArgs) -> Result<()> {
     let expires_at = plan.account.is_none().then(|| {
         humantime::format_rfc3339_seconds(SystemTime::now() + host::ANONYMOUS_RETENTION).to_string()
     });
-    if let Some(passphrase) = secret.passphrase() {
-        mask_in_github_actions(passphrase);
-    }
     if let (Some(file), Some(passphrase)) = (passphrase_file, secret.passphrase()) {
         file.write(passphrase)?;
     }
+    // With --passphrase-out the passphrase goes to its file only: it never reaches the
+    // output, so there is nothing to mask.
     let shown_passphrase = secret
         .passphrase()
-        .filter(|_| plan.passphrase_out.is_none())
-        .map(ExposeSecret::expose_secret);
+        .filter(|_| plan.passphrase_out.is_none());
+    if let Some(passphrase) = shown_passphrase {
+        mask_in_github_actions(passphrase);
+    }
+    let shown_passphrase = shown_passphrase.map(ExposeSecret::expose_secret);
     let report = SendReport {
         version: 1,
         link: uploaded.link.as_str(),
@@ -230,12 +237,16 @@ pub async fn run(args: SendArgs) -> Result<()> {
             None => String::new(),
         };
         if secret.passphrase().is_some() {
-            eprintln!(
-                "share: send the link and the passphrase over different channels{where_passphrase}; {expiry}."
+            report::status(
+                plan.quiet,
+                &format!(
+                    "send the link and the passphrase over different channels{where_passphrase}; {expiry}."
+                ),
             );
         } else {
-            eprintln!(
-                "share: only the holders of the recipients' private keys can open it; {expiry}."
+            report::status(
+                plan.quiet,
+                &format!("only the holders of the recipients' private keys can open it; {expiry}."),
             );
         }
     }
@@ -245,7 +256,8 @@ pub async fn run(args: SendArgs) -> Result<()> {
 /// Under GitHub Actions, asks the runner to mask the passphrase in the job log before it
 /// appears anywhere. The command goes to stderr, which the runner reads for workflow
 /// commands as it does stdout, so stdout stays the bare result for `$(…)` and `--json`.
-/// It is printed even with `--quiet`: a missing mask is a leak, not noise.
+/// It is printed even with `--quiet`, which silences stderr but not the passphrase on
+/// stdout: a missing mask is a leak, not noise.
 fn mask_in_github_actions(passphrase: &SecretString) {
     if std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true") {
         eprintln!("::add-mask::{}", passphrase.expose_secret());
@@ -332,17 +344,17 @@ where
         };
         let wait = plan.network.backoff(retry, retry_after);
         retry += 1;
-        if !plan.quiet {
-            bar.suspend(|| {
-                eprintln!(
-                    "share: {}; retrying in {:.1} s (attempt {} of {})",
-                    crate::error::what_happened(&failure.error),
-                    wait.as_secs_f64(),
-                    retry + 1,
-                    plan.network.retries + 1
-                );
-            });
-        }
+        report::notice(
+            plan.quiet,
+            bar,
+            &format!(
+                "{}; retrying in {:.1} s (attempt {} of {})",
+                crate::error::what_happened(&failure.error),
+                wait.as_secs_f64(),
+                retry + 1,
+                plan.network.retries + 1
+            ),
+        );
         tokio::time::sleep(wait).await;
     }
 }
@@ -613,11 +625,10 @@ impl Drop for PassphraseFile {
 /// would be the passphrase in the log.
 fn show_qr(passphrase: &SecretString, quiet: bool) {
     if !std::io::stderr().is_terminal() {
-        if !quiet {
-            eprintln!(
-                "share: --qr ignored: stderr is not a terminal, and the code would put the passphrase in a log"
-            );
-        }
+        report::status(
+            quiet,
+            "--qr ignored: stderr is not a terminal, and the code would put the passphrase in a log",
+        );
         return;
     }
     match qrcode::QrCode::new(passphrase.expose_secret().as_bytes()) {
@@ -630,6 +641,6 @@ fn show_qr(passphrase: &SecretString, quiet: bool) {
                 .build();
             eprintln!("{rendered}");
         }
-        Err(err) => eprintln!("share: cannot draw the QR code: {err}"),
+        Err(err) => report::status(quiet, &format!("cannot draw the QR code: {err}")),
     }
 }

@@ -8,6 +8,7 @@ mod help;
 mod hostile;
 mod interop;
 mod parts;
+mod receive_safety;
 mod recipients;
 mod support;
 mod terminal;

@@ -3,8 +3,6 @@
 
 use std::fs;
 
-use sha2::Digest;
-
 use crate::core::distinctive;
 use crate::support::tflink::{StandIn, UploadFault};
 use crate::support::{Sandbox, assert_failure, texts};
@@ -165,10 +163,8 @@ fn an_interrupted_receive_resumes_without_fetching_parts_again() {
         &["--jobs", "1", "--retries", "0"],
     );
     assert_failure(&output, 5, "not found");
-    let kept = Sandbox::listing(&receiver.work());
-    assert_eq!(kept.len(), 1);
-    assert!(kept[0].starts_with(".share-resume-"), "{kept:?}");
-    let kept_parts = Sandbox::listing(&receiver.work().join(&kept[0]));
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+    let kept_parts = Sandbox::listing(&receiver.resume_dir(&link));
     assert_eq!(kept_parts, vec!["part-00000", "part-00001"]);
 
     server.put_back(2, third);
@@ -190,6 +186,10 @@ fn an_interrupted_receive_resumes_without_fetching_parts_again() {
         "only the index and the missing parts are fetched again"
     );
     assert_eq!(Sandbox::listing(&receiver.work()), vec!["big.bin"]);
+    assert!(
+        !receiver.resume_dir(&link).exists(),
+        "removed once committed"
+    );
 }
 
 #[test]
@@ -212,17 +212,11 @@ fn unusable_indexes_and_resume_paths_fail_cleanly() {
     // A file squatting on the resume directory's name is not followed or replaced.
     let (link, passphrase) =
         link_and_passphrase(&send_in_parts(&server, &Sandbox::new(), &["--jobs", "1"]));
-    let digest: String = sha2::Sha256::digest(link.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let squatter = format!(".share-resume-{}", &digest[..16]);
-    receiver.write(&squatter, b"not a directory");
+    let squatter = receiver.resume_dir(&link);
+    fs::create_dir_all(squatter.parent().unwrap()).unwrap();
+    fs::write(&squatter, b"not a directory").unwrap();
     let output = receiver.receive(&server, &link, &passphrase, &[]);
     assert_failure(&output, 7, "is not a directory");
-    assert_eq!(
-        fs::read(receiver.work().join(&squatter)).unwrap(),
-        b"not a directory"
-    );
-    assert_eq!(Sandbox::listing(&receiver.work()), vec![squatter]);
+    assert_eq!(fs::read(&squatter).unwrap(), b"not a directory");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
 }

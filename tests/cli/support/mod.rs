@@ -39,7 +39,7 @@ impl Sandbox {
 
     /// `share` with a clean environment, no terminal on stdin, run in the working directory.
     pub fn share(&self, server: &tflink::StandIn) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_share"));
+        let mut command = Command::new(share_binary());
         command
             .current_dir(self.work())
             .env_clear()
@@ -67,6 +67,16 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// Where a receive in this sandbox keeps the resume state of a multi-part `link`.
+    pub fn resume_dir(&self, link: &str) -> PathBuf {
+        use sha2::Digest;
+        let digest: String = sha2::Sha256::digest(link.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.home().join(".cache/share/resume").join(&digest[..32])
+    }
+
     /// Names in `dir` (not recursive), sorted, hidden ones included.
     pub fn listing(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -76,6 +86,14 @@ impl Sandbox {
         names.sort();
         names
     }
+}
+
+/// The binary under test: this build's, or another build's named by `SHARE_TEST_BIN`
+/// (to check that a new test fails on the code before a fix).
+pub fn share_binary() -> PathBuf {
+    std::env::var_os("SHARE_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_share")))
 }
 
 /// stdout and stderr as text.
