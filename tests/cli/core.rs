@@ -349,6 +349,69 @@ fn weak_own_passphrase_is_refused_before_anything_is_sent() {
     assert!(server.uploads().is_empty());
 }
 
+/// Famous phrases, the product's own words and BIP39 words in list order cost an attacker
+/// a handful of guesses, however zxcvbn scores their words one by one: they are refused,
+/// from a file or from the environment, and a strong phrase of one's own still passes.
+#[test]
+fn famous_and_ordered_passphrases_are_too_weak() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("notes.txt", b"my notes");
+    for weak in [
+        "correct horse battery staple",
+        "Correct-Horse-Battery-Staple",
+        "share-passphrase-2026",
+        "abandon ability able about above absent absorb abstract absurd abuse",
+    ] {
+        sandbox.write("pass.txt", format!("{weak}\n").as_bytes());
+        let output = sandbox
+            .share(&server)
+            .args(["send", "--passphrase-file", "pass.txt", "notes.txt"])
+            .output()
+            .unwrap();
+        assert_failure(&output, 2, "too weak");
+        let output = sandbox
+            .share(&server)
+            .args(["send", "notes.txt"])
+            .env("SHARE_PASSPHRASE", weak)
+            .output()
+            .unwrap();
+        assert_failure(&output, 2, "too weak");
+        assert!(!texts(&output).1.contains(weak));
+    }
+    assert!(server.uploads().is_empty());
+
+    let output = sandbox
+        .share(&server)
+        .args(["send", "notes.txt"])
+        .env(
+            "SHARE_PASSPHRASE",
+            "wombat quasar lisbon tundra 1987 glacier orbit",
+        )
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", texts(&output).1);
+}
+
+/// A local file whose name Windows cannot create is refused before anything is sent, so
+/// the sender can rename it instead of the receiver failing.
+#[test]
+fn names_windows_cannot_create_are_refused_on_send() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    for name in ["a:b", "trailing."] {
+        sandbox.write(name, b"x");
+        let output = sandbox
+            .share(&server)
+            .args(["send", name])
+            .output()
+            .unwrap();
+        assert_failure(&output, 2, "rename it");
+        assert!(texts(&output).1.contains(name), "{}", texts(&output).1);
+    }
+    assert!(server.uploads().is_empty());
+}
+
 #[test]
 fn wrong_passphrase_exits_3_and_writes_nothing() {
     let server = StandIn::start();
@@ -726,6 +789,49 @@ fn github_actions_masks_the_passphrase_before_it_appears() {
         .output()
         .unwrap();
     assert!(!texts(&output).1.contains("::add-mask::"));
+}
+
+/// Under GitHub Actions, the mask command (which names the passphrase) is printed only when
+/// the passphrase reaches the output: `-q` alone prints it on stdout and needs the mask;
+/// `--passphrase-out` keeps it in its file, where a mask would only leak it into the log.
+#[test]
+fn github_actions_masks_only_a_passphrase_that_is_printed() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"alpha");
+    let in_actions = |args: &[&str]| {
+        let output = std::process::Command::new(crate::support::share_binary())
+            .arg("send")
+            .args(args)
+            .current_dir(sandbox.work())
+            .env_clear()
+            .env("HOME", sandbox.home())
+            .env("SHARE_SERVER", server.api_base())
+            .env("GITHUB_ACTIONS", "true")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", texts(&output).1);
+        output
+    };
+
+    let output = in_actions(&["-q", "--passphrase-out", "pass.txt", "a.txt"]);
+    let (stdout, stderr) = texts(&output);
+    let passphrase = fs::read_to_string(sandbox.work().join("pass.txt")).unwrap();
+    let passphrase = passphrase.trim();
+    assert!(!passphrase.is_empty());
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(!text.contains("::add-mask::"), "{name}: {text}");
+        assert!(!text.contains(passphrase), "{name}: {text}");
+    }
+
+    let output = in_actions(&["-q", "a.txt"]);
+    let (stdout, stderr) = texts(&output);
+    let (_, passphrase) = link_and_passphrase(&stdout);
+    assert!(
+        stderr.contains(&format!("::add-mask::{passphrase}")),
+        "{stderr}"
+    );
 }
 
 #[test]

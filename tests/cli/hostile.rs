@@ -426,3 +426,215 @@ fn bidirectional_overrides_are_escaped_on_the_terminal() {
     assert!(!stderr.contains('\u{202e}'));
     assert_eq!(fs::read(sandbox.work().join(name)).unwrap(), b"x");
 }
+
+// --- Untrusted text in messages --------------------------------------------------------
+
+/// Asserts that `stderr` carries no byte that could drive a terminal.
+fn assert_no_raw_controls(what: &str, stderr: &str) {
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}') && !stderr.contains('\u{9b}'),
+        "{what}: raw control characters printed: {stderr:?}"
+    );
+}
+
+/// A host (which holds no key) serving an "index" whose unknown field name is an escape
+/// sequence cannot retitle the terminal or clear it: serde's error quotes the name, and
+/// the message shows it escaped.
+#[test]
+fn an_index_field_name_cannot_drive_the_terminal() {
+    let server = StandIn::start();
+    let index = r#"{"share_index":1,"size":1,"parts":[],"\u001b]0;owned\u0007\u001b[2Jevil":1}"#;
+    let link = server.host_file("share-index.json", index.as_bytes().to_vec());
+    let sandbox = Sandbox::new();
+    let output = sandbox.receive(&server, &link, PASSPHRASE, &[]);
+    assert_failure(&output, 4, "unknown field");
+    let (_, stderr) = texts(&output);
+    assert!(!output.stderr.contains(&0x1b) && !output.stderr.contains(&0x07));
+    assert!(
+        stderr.contains("\\u{1b}]0;owned\\u{7}\\u{1b}[2Jevil"),
+        "{stderr}"
+    );
+    assert_nothing_written(&sandbox);
+}
+
+/// A tar header whose numeric field holds an escape sequence (the tar crate quotes the
+/// field and the entry's path in its description) is refused without printing either raw.
+#[test]
+fn escape_sequences_in_tar_header_fields_are_not_printed_raw() {
+    let mut bad = file(b"\x1b]0;title\x07\x1b[2J.txt", b"x");
+    let mut header = tar::Header::new_gnu();
+    header.as_mut_bytes().copy_from_slice(&bad[..512]);
+    header.as_old_mut().size = *b"\x1b]0;t\x07\0\0\0\0\0\0";
+    header.set_cksum();
+    bad[..512].copy_from_slice(header.as_bytes());
+    let (sandbox, output) = receive(encrypt(&archive(1, &[bad])));
+    assert_failure(&output, 4, "malformed");
+    let (_, stderr) = texts(&output);
+    assert!(stderr.contains("\\u{1b}]0;t\\u{7}"), "{stderr}");
+    assert_no_raw_controls("size field", &stderr);
+    assert_nothing_written(&sandbox);
+}
+
+/// Invisible characters that the name rules let through (the Arabic letter mark, the line
+/// separator, the word joiner, the soft hyphen, a tag character, the left-to-right mark)
+/// are written to disk as they are, but the `wrote` lines show them escaped.
+#[test]
+fn invisible_characters_in_names_are_escaped_in_status_lines() {
+    let invisibles = [
+        '\u{61c}',
+        '\u{2028}',
+        '\u{2060}',
+        '\u{ad}',
+        '\u{e0041}',
+        '\u{200e}',
+    ];
+    let names: Vec<String> = invisibles
+        .iter()
+        .map(|c| format!("in{c}visible-{:x}.txt", u32::from(*c)))
+        .collect();
+    let entries: Vec<Vec<u8>> = names.iter().map(|n| file(n.as_bytes(), b"x")).collect();
+    let (sandbox, output) = receive(encrypt(&archive(names.len(), &entries)));
+    let (_, stderr) = texts(&output);
+    assert!(output.status.success(), "{stderr}");
+    for (c, name) in invisibles.iter().zip(&names) {
+        let code = u32::from(*c);
+        assert!(
+            stderr.contains(&format!("wrote in\\u{{{code:x}}}visible-{code:x}.txt")),
+            "{code:x} not escaped: {stderr:?}"
+        );
+        assert!(!stderr.contains(*c), "{code:x} printed raw: {stderr:?}");
+        assert_eq!(fs::read(sandbox.work().join(name)).unwrap(), b"x");
+    }
+}
+
+// --- Oversized age headers ---------------------------------------------------------------
+
+/// An age header far larger than any real one (many stanzas, or one endless line) is
+/// refused before the age crate parses it: the crate re-parses the header after every
+/// line, which costs quadratic time on a crafted file.
+#[test]
+fn an_oversized_age_header_is_refused_before_age_parses_it() {
+    let mac = format!("--- {}\n", "A".repeat(43));
+    let many_stanzas = |size: usize| {
+        let mut header = b"age-encryption.org/v1\n".to_vec();
+        while header.len() < size {
+            header.extend_from_slice(b"-> X25519 AAAA\n\n");
+        }
+        [header, mac.clone().into_bytes(), vec![0u8; 100]].concat()
+    };
+    let one_long_line = [
+        b"age-encryption.org/v1\n-> X25519 ".to_vec(),
+        vec![b'A'; 200_000],
+        b"\n\n".to_vec(),
+        mac.clone().into_bytes(),
+        vec![0u8; 100],
+    ]
+    .concat();
+    for (what, file) in [
+        ("100 KB of stanzas", many_stanzas(100_000)),
+        ("1 MB of stanzas", many_stanzas(1_000_000)),
+        ("one 200 KB line", one_long_line),
+    ] {
+        let (sandbox, output) = receive(file);
+        let (_, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(4), "{what}: {stderr}");
+        assert!(stderr.contains("larger than 64 KiB"), "{what}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+        assert_nothing_written(&sandbox);
+    }
+}
+
+// --- Bounded extension records -------------------------------------------------------------
+
+/// A GNU long name of 20 MB, a pax header with a 20 MB `path`, and a 4000-byte name with
+/// a control character are refused with one short line: extension records are bounded
+/// before they are read, and an untrusted name is cut (with an ellipsis) when it is echoed.
+#[test]
+fn huge_names_are_refused_without_being_echoed_whole() {
+    let huge = vec![b'n'; 20_000_000];
+    let gnu_long_name = {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::GNULongName);
+        header.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+        header.set_size(huge.len() as u64 + 1);
+        header.set_mode(0o644);
+        header.set_cksum();
+        let mut out = header.as_bytes().to_vec();
+        out.extend_from_slice(&huge);
+        out.push(0);
+        out.resize(512 + (huge.len() + 1).div_ceil(512) * 512, 0);
+        out.extend(file(b"placeholder", b"x"));
+        out
+    };
+    let pax_path = long_named_file(std::str::from_utf8(&huge).unwrap(), b"x");
+    let long_bad = format!("{}bad\u{1b}[2J.txt", "abcdefg/".repeat(500));
+    let cut_name = format!("unsafe name \"{}…\"", &long_bad[..200]);
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        (
+            "GNU long name",
+            archive(1, &[gnu_long_name]),
+            vec!["a GNU long name is longer than 4096 bytes"],
+        ),
+        (
+            "pax path",
+            archive(1, &[pax_path]),
+            vec!["is larger than any name needs"],
+        ),
+        (
+            "long name with a control character",
+            archive(1, &[long_named_file(&long_bad, b"x")]),
+            vec![&cut_name, "control characters"],
+        ),
+    ];
+    for (what, plaintext, needles) in cases {
+        let (sandbox, output) = receive(encrypt(&plaintext));
+        let (_, stderr) = texts(&output);
+        let start: String = stderr.chars().take(300).collect();
+        assert_eq!(output.status.code(), Some(4), "{what}: {start}");
+        assert!(
+            output.stderr.len() < 1000,
+            "{what}: {} bytes on stderr: {start}",
+            output.stderr.len()
+        );
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "{what}: {stderr}");
+        }
+        assert_no_raw_controls(what, &stderr);
+        assert_nothing_written(&sandbox);
+    }
+}
+
+/// A pax `size` record (which `tar -x` would honour, reading the archive differently from
+/// share) makes the payload invalid.
+#[test]
+fn a_pax_size_record_is_refused() {
+    let mut sized = extension(tar::EntryType::XHeader, record("size", "1").as_bytes());
+    sized.extend(file(b"a.txt", b"x"));
+    let (sandbox, output) = receive(encrypt(&archive(1, &[sized])));
+    assert_failure(&output, 4, "`size`, which share does not accept");
+    assert_nothing_written(&sandbox);
+}
+
+/// Names Windows cannot create (device names, `:`, a trailing dot or space) are refused on
+/// receive, as on send, so a share opens the same on every platform.
+#[test]
+fn names_windows_cannot_create_are_refused_on_receive() {
+    for name in [
+        "CON",
+        "aux.txt",
+        "a:b",
+        "trailing.",
+        "trailing ",
+        "nul .txt",
+        "COM1",
+        "dir/PRN",
+    ] {
+        let (sandbox, output) = receive(encrypt(&archive(1, &[file(name.as_bytes(), b"x")])));
+        let (_, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(4), "{name:?}: {stderr}");
+        assert!(stderr.contains("unsafe name"), "{name:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{name:?}: {stderr}");
+        assert_nothing_written(&sandbox);
+    }
+}

@@ -191,3 +191,61 @@ fn the_readme_recipe_recovers_a_multi_part_share() {
         distinctive(350_000)
     );
 }
+
+/// A file made by `age -a` (ASCII armor) for a key is received like a binary one, byte
+/// for byte, under the name from its link.
+#[test]
+fn an_armored_file_made_by_age_a_is_received() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    let content = distinctive(150_000);
+    sender.write("plain.dat", &content);
+    let status = Command::new("bash")
+        .args([
+            "-c",
+            "age-keygen -o key.txt 2>/dev/null && age -a -r \"$(age-keygen -y key.txt)\" -o plain.dat.age plain.dat",
+        ])
+        .current_dir(sender.work())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let armored = fs::read(sender.work().join("plain.dat.age")).unwrap();
+    assert!(armored.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----\n"));
+    let link = server.host_file("plain.dat.age", armored);
+
+    let receiver = Sandbox::new();
+    let identity = sender.work().join("key.txt");
+    let output = receiver
+        .share(&server)
+        .args(["receive", "-i", identity.to_str().unwrap(), &link])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(Sandbox::listing(&receiver.work()), vec!["plain.dat"]);
+    assert_eq!(
+        fs::read(receiver.work().join("plain.dat")).unwrap(),
+        content
+    );
+}
+
+/// A host sending one endless line inside the armor is cut off (the age crate would read
+/// the line whole into memory) with one short message, which treats it as the broken age
+/// file it is rather than as something else.
+#[test]
+fn an_armored_file_with_an_endless_line_exits_4() {
+    let server = StandIn::start();
+    let file = [
+        &b"-----BEGIN AGE ENCRYPTED FILE-----\n"[..],
+        &vec![b'A'; 10_000_000],
+        b"\n-----END AGE ENCRYPTED FILE-----\n",
+    ]
+    .concat();
+    let link = server.host_file("plain.dat.age", file);
+    let receiver = Sandbox::new();
+    let output = receiver.receive(&server, &link, "some-passphrase", &[]);
+    crate::support::assert_failure(&output, 4, "");
+    assert!(output.stderr.len() < 1000);
+    let (_, stderr) = texts(&output);
+    assert!(!stderr.contains("did not return an age file"), "{stderr}");
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}

@@ -207,3 +207,246 @@ fn wrong_identities_and_bad_keys_fail_cleanly() {
     );
     assert_eq!(Sandbox::listing(&receiver.work()), vec!["junk.key"]);
 }
+
+/// Asserts that `stderr` repeats no piece of the private key `key`: neither its first or
+/// last characters, nor any line of it.
+fn assert_key_not_echoed(what: &str, stderr: &str, key: &str) {
+    let key = key.trim();
+    let head: String = key.chars().take(24).collect();
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(10)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(!stderr.contains(&head), "{what}: {stderr}");
+    assert!(!stderr.contains(&tail), "{what}: {stderr}");
+    assert!(!stderr.contains("BEGIN OPENSSH"), "{what}: {stderr}");
+    for line in key.lines().filter(|line| line.len() >= 16) {
+        assert!(
+            !stderr.contains(line.trim()),
+            "{what} echoes {line:?}: {stderr}"
+        );
+    }
+}
+
+/// A private key given where a public key belongs (`-r KEY`, or a key file given to `-R`)
+/// is recognised and refused with a hint, and no piece of it reaches the terminal (or a
+/// CI log).
+#[test]
+fn private_keys_given_as_recipients_are_refused_and_never_echoed() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    age_keygen(&sandbox.work(), "age-key.txt");
+    ssh_keygen(&sandbox.work(), "id_ed25519");
+    sandbox.write("a.txt", b"alpha");
+    let age_file = fs::read_to_string(sandbox.work().join("age-key.txt")).unwrap();
+    let age_secret = age_file
+        .lines()
+        .find(|line| line.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap()
+        .to_owned();
+    let ssh_secret = fs::read_to_string(sandbox.work().join("id_ed25519")).unwrap();
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        ("-r age secret key", vec!["-r", &age_secret], &age_secret),
+        (
+            "-r OpenSSH private key",
+            vec!["-r", &ssh_secret],
+            &ssh_secret,
+        ),
+        (
+            "-R OpenSSH private key file",
+            vec!["-R", "id_ed25519"],
+            &ssh_secret,
+        ),
+        (
+            "-R age identity file",
+            vec!["-R", "age-key.txt"],
+            &age_secret,
+        ),
+    ];
+    for (what, args, secret) in cases {
+        let output = sandbox
+            .share(&server)
+            .arg("send")
+            .args(&args)
+            .arg("a.txt")
+            .output()
+            .unwrap();
+        let (_, stderr) = texts(&output);
+        assert_failure(&output, 2, "this is a private key; pass the public key");
+        assert_key_not_echoed(what, &stderr, secret);
+    }
+    assert!(server.uploads().is_empty());
+}
+
+/// Standard base64 without padding, as age writes it.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// HMAC-SHA256 (RFC 2104) for a key of at most one block.
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    block[..key.len()].copy_from_slice(key);
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(data)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// The end line of an age header over `text` (which ends with "---"): the HMAC-SHA256 of
+/// the header under HKDF-SHA256(file key, salt empty, info "header").
+fn header_mac_line(file_key: &[u8], text: &[u8]) -> Vec<u8> {
+    let prk = hmac_sha256(&[], file_key);
+    let mac_key = hmac_sha256(&prk, b"header\x01");
+    format!(" {}\n", base64(&hmac_sha256(&mac_key, text))).into_bytes()
+}
+
+/// A stanza without its final short line breaks the age specification (the reference
+/// implementation refuses it) though the age crate accepts it: share refuses it, whether
+/// another stanza or the MAC line follows, even under a valid header MAC. The file is made
+/// by the reference `age` for a 3072-bit RSA key, whose stanza body is exactly eight full
+/// lines; `openssl` unwraps its file key so that the test can sign the altered header.
+#[test]
+fn a_stanza_without_its_final_line_is_refused_under_a_valid_mac() {
+    let server = StandIn::start();
+    let keys = Sandbox::new();
+    let dir = keys.work();
+    let run = |program: &str, args: &[&str]| {
+        let output = Command::new(program)
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{program}: {}", texts(&output).1);
+        output.stdout
+    };
+    run(
+        "ssh-keygen",
+        &[
+            "-q", "-t", "rsa", "-b", "3072", "-N", "", "-C", "t", "-f", "rsa",
+        ],
+    );
+    fs::copy(dir.join("rsa"), dir.join("rsa.pem")).unwrap();
+    run(
+        "ssh-keygen",
+        &["-q", "-p", "-N", "", "-m", "PEM", "-f", "rsa.pem"],
+    );
+    keys.write("plain.txt", b"signed by hand");
+    run(
+        "age",
+        &["-R", "rsa.pub", "-o", "plain.txt.age", "plain.txt"],
+    );
+    let file = fs::read(dir.join("plain.txt.age")).unwrap();
+
+    let text_end = file.windows(4).position(|w| w == b"\n---").unwrap() + 1;
+    let mac_end = text_end + file[text_end..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let payload = &file[mac_end..];
+    let text = String::from_utf8(file[..text_end].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].starts_with("-> ssh-rsa "), "{text}");
+    let body = &lines[2..10];
+    assert!(
+        body.iter().all(|line| line.len() == 64) && lines[10].is_empty(),
+        "{text}"
+    );
+
+    keys.write("wrapped.b64", body.concat().as_bytes());
+    run(
+        "openssl",
+        &[
+            "base64",
+            "-d",
+            "-A",
+            "-in",
+            "wrapped.b64",
+            "-out",
+            "wrapped.bin",
+        ],
+    );
+    let label: String = b"age-encryption.org/v1/ssh-rsa"
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file_key = run(
+        "openssl",
+        &[
+            "pkeyutl",
+            "-decrypt",
+            "-inkey",
+            "rsa.pem",
+            "-in",
+            "wrapped.bin",
+            "-pkeyopt",
+            "rsa_padding_mode:oaep",
+            "-pkeyopt",
+            "rsa_oaep_md:sha256",
+            "-pkeyopt",
+            "rsa_mgf1_md:sha256",
+            "-pkeyopt",
+            &format!("rsa_oaep_label:{label}"),
+        ],
+    );
+    assert_eq!(file_key.len(), 16);
+
+    let stanza = format!("{}\n{}\n", lines[1], body.join("\n"));
+    let signed = |stanzas: &str| {
+        let text = format!("age-encryption.org/v1\n{stanzas}---");
+        [
+            text.as_bytes(),
+            &header_mac_line(&file_key, text.as_bytes()),
+            payload,
+        ]
+        .concat()
+    };
+    let identity = dir.join("rsa");
+    let identity = identity.to_str().unwrap();
+
+    // The header rebuilt and signed by the test is sound: with the final line, it opens.
+    let link = server.host_file("sound.txt.age", signed(&format!("{stanza}\n")));
+    let receiver = Sandbox::new();
+    let output = receive_with(&receiver, &server, &link, &[identity]);
+    assert!(output.status.success(), "{}", texts(&output).1);
+    assert_eq!(
+        fs::read(receiver.work().join("sound.txt")).unwrap(),
+        b"signed by hand"
+    );
+
+    for (what, stanzas) in [
+        (
+            "followed by a stanza",
+            format!("{stanza}-> grease-test\n\n"),
+        ),
+        ("followed by the MAC line", stanza.clone()),
+    ] {
+        let link = server.host_file("bad.txt.age", signed(&stanzas));
+        let receiver = Sandbox::new();
+        let output = receive_with(&receiver, &server, &link, &[identity]);
+        let (_, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(4), "{what}: {stderr}");
+        assert!(stderr.contains("malformed"), "{what}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+        assert!(Sandbox::listing(&receiver.work()).is_empty(), "{what}");
+    }
+}
