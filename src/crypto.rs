@@ -356,9 +356,13 @@ impl<R: Read> Read for LineLimit<R> {
         for &byte in &buf[..read] {
             self.line = if byte == b'\n' { 0 } else { self.line + 1 };
             if self.line > MAX_ARMOR_LINE {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "an armor line is longer than any real one",
+                return Err(crate::error::into_io(
+                    Failure::new(
+                        Kind::BadPayload,
+                        "the ASCII armor has a line longer than any real one",
+                    )
+                    .hint("nothing was written; ask the sender to share it again")
+                    .into(),
                 ));
             }
         }
@@ -480,6 +484,17 @@ pub fn payload_read_error(err: io::Error) -> anyhow::Error {
             Ok(failure) => (*failure).into(),
             Err(other) => anyhow::anyhow!(other),
         };
+    }
+    if let Some(armor) = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<age::armor::ArmoredReadError>())
+    {
+        return Failure::new(
+            Kind::BadPayload,
+            format!("the ASCII armor is malformed: {armor}"),
+        )
+        .hint("nothing was written; ask the sender to share it again")
+        .into();
     }
     match err.kind() {
         io::ErrorKind::UnexpectedEof => Failure::new(

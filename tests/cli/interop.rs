@@ -243,7 +243,7 @@ fn an_armored_file_with_an_endless_line_exits_4() {
     let link = server.host_file("plain.dat.age", file);
     let receiver = Sandbox::new();
     let output = receiver.receive(&server, &link, "some-passphrase", &[]);
-    crate::support::assert_failure(&output, 4, "");
+    crate::support::assert_failure(&output, 4, "armor has a line longer than any real one");
     assert!(output.stderr.len() < 1000);
     let (_, stderr) = texts(&output);
     assert!(!stderr.contains("did not return an age file"), "{stderr}");
