@@ -15,9 +15,9 @@ fn main() -> anyhow::Result<()> {
     let mut best = f64::MAX;
     for _ in 0..5 {
         let started = Instant::now();
-        let encryptor = share::crypto::passphrase_encryptor(
+        let encryptor = share_client::crypto::passphrase_encryptor(
             "baseline-passphrase".into(),
-            share::crypto::GENERATED_WORK_FACTOR,
+            share_client::crypto::GENERATED_WORK_FACTOR,
         )?;
         let mut writer = encryptor.wrap_output(std::io::sink())?;
         writer.write_all(&plaintext)?;

@@ -8,8 +8,8 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use share::archive::Payload;
-use share::crypto;
+use share_client::crypto;
+use share_client::payload::pack::Payload;
 
 const PASSPHRASE: &str = "fuzzing-passphrase";
 
@@ -45,12 +45,12 @@ fn main() -> anyhow::Result<()> {
         0,
         br#"{"fileName":"share.age","downloadLink":"https://d.tmpfile.link/public/2026-11-22/4f0c/share.age","downloadLinkEncoded":"https://d.tmpfile.link/public/2026-11-22/4f0c/share.age","size":1234,"type":"application/octet-stream","uploadedTo":"public"}"#,
     )?;
-    let sample_index = share::index::Index {
-        share_index: share::index::VERSION,
+    let sample_index = share_client::multipart::index::Index {
+        share_index: share_client::multipart::index::VERSION,
         size: 250_000,
         parts: [("0001", 100_000), ("0002", 100_000), ("0003", 50_000)]
             .iter()
-            .map(|(id, size)| share::index::Part {
+            .map(|(id, size)| share_client::multipart::index::Part {
                 url: format!("https://d.tmpfile.link/public/2026-11-22/{id}/share.age"),
                 size: *size,
                 sha256: "ab".repeat(32),

@@ -1,41 +1,25 @@
-//! share: hand confidential files to someone through a public temporary-file host without
-//! trusting the host. Files are encrypted locally with age; only ciphertext is uploaded.
-#![forbid(unsafe_code)]
+//! The `share` command line: hand confidential files to someone through a host nobody has
+//! to trust. Files are encrypted locally with age (in `share-client`); only ciphertext is
+//! uploaded. This crate owns the user interface: the flags ([`cli`]), one orchestrating
+//! module per subcommand ([`cmd`]), and everything the user sees ([`ui`]).
 
-pub mod age_header;
-pub mod archive;
-pub mod cleanup;
 pub mod cli;
 pub mod cmd;
-pub mod crypto;
-pub mod destination;
-pub mod digest;
-pub mod error;
-pub mod host;
-pub mod index;
-pub mod names;
-pub mod output;
-pub mod parts;
-pub mod passphrase;
-pub mod pipe;
-pub mod private;
-pub mod progress;
-pub mod reach;
-pub mod report;
-pub mod spool;
-pub mod strength;
-pub mod unpack;
+pub mod plan;
+pub mod ui;
 
-use error::{Failure, Kind};
+use share_client::error::{Failure, Kind};
+use share_client::local::cleanup;
 
 /// Runs one parsed command line. SIGINT and SIGTERM stop it cleanly: blocking work is
 /// asked to stop and waited for, temporary files are removed, and the error carries the
 /// conventional exit code (130, 143) and says what, if anything, was left in place.
 pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    let env = plan::Environment::capture();
     let command = async move {
         match cli.command {
-            cli::Command::Send(args) => cmd::send::run(args).await,
-            cli::Command::Receive(args) => cmd::receive::run(args).await,
+            cli::Command::Send(args) => cmd::send::run(args, &env).await,
+            cli::Command::Receive(args) => cmd::receive::run(args, &env).await,
         }
     };
     let outcome = tokio::select! {

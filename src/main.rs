@@ -1,14 +1,15 @@
 //! The `share` binary: parse the command line, run it, print any error once on stderr and
 //! map it to the documented exit code. Nothing else in the crate exits the process.
-#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use share::{cli::Cli, error, output::StdoutClosed, report};
+use share::cli::Cli;
+use share::ui::{report, stdout::StdoutClosed};
+use share_client::error;
 
 fn main() -> ExitCode {
-    error::install_panic_hook();
+    report::install_panic_hook();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -13,16 +13,19 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::cli::ReceiveArgs;
-use crate::destination::Destination;
-use crate::digest::{HashingReader, PayloadDigest};
-use crate::error::{Failure, Kind};
-use crate::index::{self, Index};
-use crate::output::{self, ReceivedFile};
-use crate::parts::{self, ResumeDir};
-use crate::passphrase::{self, Source};
-use crate::reach::PartRule;
-use crate::unpack::{self, Unpacked, Written};
-use crate::{crypto, host, names, progress, report};
+use crate::plan::Environment;
+use crate::ui::prompt;
+use crate::ui::stdout::{self as output, ReceivedFile};
+use crate::ui::{progress, report};
+use share_client::crypto::passphrase::{self, Source};
+use share_client::error::{Failure, Kind};
+use share_client::local::destination::Destination;
+use share_client::multipart::fetch::{self, ResumeDir};
+use share_client::multipart::index::{self, Index};
+use share_client::payload::unpack::{self, Unpacked, Written};
+use share_client::stream::digest::{HashingReader, PayloadDigest};
+use share_client::transport::reach::PartRule;
+use share_client::{crypto, payload::names, transport as host};
 
 /// The name given to an arbitrary age file when its link has no usable one.
 const FALLBACK_NAME: &str = "download";
@@ -50,9 +53,9 @@ pub struct Plan {
     pub network: host::Network,
 }
 
-pub fn plan(args: ReceiveArgs) -> Result<Plan> {
+pub fn plan(args: ReceiveArgs, env: &Environment) -> Result<Plan> {
     let link = host::parse_user_url(&args.link, "the link")?;
-    let source = passphrase::source(args.passphrase_file.as_deref());
+    let source = env.passphrase_source(args.passphrase_file.as_deref());
     if source.is_none() && args.identities.is_empty() {
         return Err(Failure::new(
             Kind::Usage,
@@ -85,7 +88,7 @@ pub fn plan(args: ReceiveArgs) -> Result<Plan> {
         json: args.json,
         quiet: args.quiet,
         max_work_factor: args.max_work_factor,
-        network: host::Network::from_args(&args.network)?,
+        network: crate::plan::network(&args.network)?,
     })
 }
 
@@ -98,8 +101,8 @@ pub enum Key {
     Identities(Vec<crypto::BoxedIdentity>),
 }
 
-pub async fn run(args: ReceiveArgs) -> Result<()> {
-    let plan = plan(args)?;
+pub async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
+    let plan = plan(args, env)?;
     let key = match &plan.passphrase {
         None => {
             let mut identities = Vec::new();
@@ -109,7 +112,14 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
             Key::Identities(identities)
         }
         Some(Source::Prompt) => Key::Prompt,
-        Some(source) => Key::Ready(passphrase::read(source)?),
+        Some(source) => {
+            env.check_passphrase_text(source)?;
+            Key::Ready(passphrase::read(
+                source,
+                env.passphrase.as_ref(),
+                &mut prompt::passphrase,
+            )?)
+        }
     };
     let destination = match &plan.output {
         Output::Files(path) => Some(Destination::prepare(path.as_deref(), plan.force)?),
@@ -121,8 +131,8 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
             Ok(received) => received?,
             Err(_) => {
                 // Stop the decryption thread and wait for it before saying what was written.
-                crate::cleanup::remove_all();
-                return Err(past_deadline(deadline, crate::cleanup::done()).into());
+                share_client::local::cleanup::remove_all();
+                return Err(past_deadline(deadline, share_client::local::cleanup::done()).into());
             }
         };
 
@@ -142,20 +152,23 @@ pub async fn run(args: ReceiveArgs) -> Result<()> {
 }
 
 /// The error for a receive that ran past `--timeout`, saying truthfully what it left.
-fn past_deadline(deadline: std::time::Duration, done: crate::cleanup::Done) -> Failure {
+fn past_deadline(
+    deadline: std::time::Duration,
+    done: share_client::local::cleanup::Done,
+) -> Failure {
     let what = format!(
         "the download did not finish within {} seconds",
         deadline.as_secs()
     );
     match done {
-        crate::cleanup::Done::Committed => Failure::new(Kind::Host, what)
+        share_client::local::cleanup::Done::Committed => Failure::new(Kind::Host, what)
             .hint("but every file had already been written into place, complete and authenticated"),
-        crate::cleanup::Done::PartialStdout => Failure::new(Kind::Host, what)
+        share_client::local::cleanup::Done::PartialStdout => Failure::new(Kind::Host, what)
             .hint("what reached standard output is incomplete; allow more time with --timeout"),
-        crate::cleanup::Done::Resumable => Failure::new(Kind::Host, what).hint(
+        share_client::local::cleanup::Done::Resumable => Failure::new(Kind::Host, what).hint(
             "nothing was written; run the same command again to resume, or allow more time with --timeout",
         ),
-        crate::cleanup::Done::Nothing => Failure::new(Kind::Host, what)
+        share_client::local::cleanup::Done::Nothing => Failure::new(Kind::Host, what)
             .hint("nothing was written; try again, or allow more time with --timeout"),
     }
 }
@@ -183,25 +196,26 @@ async fn download_and_decrypt(
         index.check_part_links(&rule)?;
         let part_client = plan.network.part_client(&rule)?;
         let resume = ResumeDir::open(&plan.link)?;
-        let _leftover = crate::cleanup::register_resume(resume.path(), parts::holds_parts);
+        let _leftover =
+            share_client::local::cleanup::register_resume(resume.path(), fetch::holds_parts);
         let bar = progress::bytes_bar(Some(index.size), "Downloading", show_now);
-        let (reader, fetching) = parts::fetch_all(
+        let (reader, fetching) = fetch::fetch_all(
             part_client,
             plan.network.clone(),
             index,
             &resume,
-            bar.clone(),
+            progress::as_callback(&bar),
         );
         let received = decrypt_on_thread(plan, key, destination, reader, &bar, show).await;
         fetching.abort();
         // Kept for the next attempt unless the parts themselves are bad, or none is kept.
         let parts_are_bad = received
             .as_ref()
-            .is_err_and(|err| crate::error::kind_of(err) == Some(Kind::BadPayload));
+            .is_err_and(|err| share_client::error::kind_of(err) == Some(Kind::BadPayload));
         if received.is_ok() || parts_are_bad || !resume.holds_parts() {
             resume.remove();
         } else {
-            crate::cleanup::mark(crate::cleanup::Done::Resumable);
+            share_client::local::cleanup::mark(share_client::local::cleanup::Done::Resumable);
         }
         return received;
     }
@@ -209,7 +223,7 @@ async fn download_and_decrypt(
     // A stop request ends the stream, so the decryption thread never waits on the network.
     let body = futures_util::stream::once(std::future::ready(Ok(first)))
         .chain(download.body)
-        .take_until(Box::pin(crate::cleanup::stopped()));
+        .take_until(Box::pin(share_client::local::cleanup::stopped()));
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
     decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await
 }
@@ -305,7 +319,8 @@ pub fn decrypt_and_write<R: Read>(
         }
         (Key::Ready(secret), true) => secret,
         (Key::Prompt, true) => {
-            let secret = passphrase::read(&Source::Prompt)?;
+            let secret =
+                passphrase::read(&Source::Prompt, None, &mut crate::ui::prompt::passphrase)?;
             after_prompt();
             secret
         }
@@ -330,7 +345,7 @@ fn write_payload<R: Read>(
     digest: PayloadDigest,
 ) -> Result<Received> {
     // Plaintext is written from here on: cleanup waits for this thread to stop first.
-    let _busy = crate::cleanup::busy();
+    let _busy = share_client::local::cleanup::busy();
     let (prefix, decrypted) =
         crypto::peek(decrypted, unpack::MARKER_PEEK).map_err(crypto::payload_read_error)?;
     let marker = unpack::read_marker(&prefix)?;
@@ -355,9 +370,12 @@ fn write_payload<R: Read>(
             }]
         }
         (None, None) => {
-            crate::cleanup::mark(crate::cleanup::Done::PartialStdout);
-            let size =
-                unpack::copy_raw(&mut hashing, &mut io::stdout().lock(), output::stdout_error)?;
+            share_client::local::cleanup::mark(share_client::local::cleanup::Done::PartialStdout);
+            let size = unpack::copy_raw(
+                &mut hashing,
+                &mut io::stdout().lock(),
+                share_client::error::output_error,
+            )?;
             vec![ReceivedFile {
                 path: "-".to_owned(),
                 size,
@@ -385,7 +403,7 @@ fn write_payload<R: Read>(
     })
 }
 
-fn placed(placed: Vec<crate::destination::Placed>) -> Vec<ReceivedFile> {
+fn placed(placed: Vec<share_client::local::destination::Placed>) -> Vec<ReceivedFile> {
     placed
         .into_iter()
         .map(|file| ReceivedFile {

@@ -4,7 +4,7 @@
 //! the host has confirmed every upload.
 
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,17 +16,16 @@ use futures_util::{StreamExt, TryStreamExt};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::archive::Payload;
 use crate::cli::SendArgs;
-use crate::digest::{HashingWriter, PayloadDigest};
-use crate::error::{Failure, Kind, local_io};
-use crate::index::{self, Index};
-use crate::output::{self, SendFormat, SendReport};
-use crate::{crypto, host, passphrase, pipe, progress, report, spool};
-
-/// The environment variables that carry tfLink account credentials.
-pub const USER_ID_ENV: &str = "TFLINK_USER_ID";
-pub const AUTH_TOKEN_ENV: &str = "TFLINK_AUTH_TOKEN";
+use crate::plan::Environment;
+use crate::ui::prompt;
+use crate::ui::stdout::{self as output, SendFormat, SendReport};
+use crate::ui::{progress, report};
+use share_client::error::{Failure, Kind, local_io};
+use share_client::multipart::index::{self, Index};
+use share_client::payload::pack::Payload;
+use share_client::stream::digest::{HashingWriter, PayloadDigest};
+use share_client::{crypto, crypto::passphrase, multipart::spool, stream::pipe, transport as host};
 
 /// Everything `send` will do, decided before any network I/O.
 pub struct Plan {
@@ -50,9 +49,9 @@ pub struct Plan {
 
 /// Validates flags, environment and inputs. Fails with exit 2 (or 7 for unreadable input)
 /// before anything is encrypted or sent.
-pub fn plan(args: SendArgs) -> Result<Plan> {
+pub fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     let endpoint = host::upload_endpoint(&host::parse_user_url(&args.host.server, "--server")?);
-    let account = account_from_env()?;
+    let account = env.account()?;
     let format = match (args.json, &args.passphrase_out) {
         (true, _) => SendFormat::Json,
         (false, Some(_)) => SendFormat::LinkOnly,
@@ -71,16 +70,19 @@ pub fn plan(args: SendArgs) -> Result<Plan> {
     }
     // With recipients there is no passphrase: SHARE_PASSPHRASE in the environment is ignored.
     let own_source =
-        passphrase::own_source(args.passphrase_file.as_deref()).filter(|_| recipients.is_empty());
+        passphrase::own_source(args.passphrase_file.as_deref(), env.passphrase_is_set())
+            .filter(|_| recipients.is_empty());
     let own_passphrase = match own_source {
         Some(source) => {
-            let secret = passphrase::read(&source)?;
+            env.check_passphrase_text(&source)?;
+            let secret =
+                passphrase::read(&source, env.passphrase.as_ref(), &mut prompt::passphrase)?;
             passphrase::check_strength(&secret)?;
             Some(secret)
         }
         None => None,
     };
-    let network = host::Network::from_args(&args.network)?;
+    let network = crate::plan::network(&args.network)?;
     if args.part_size > host::MAX_UPLOAD_BYTES {
         return Err(Failure::new(
             Kind::Usage,
@@ -133,25 +135,8 @@ fn collect_payload(paths: &[PathBuf], name: Option<&str>) -> Result<Payload> {
     }
 }
 
-fn account_from_env() -> Result<Option<host::Account>> {
-    let non_empty = |name| std::env::var(name).ok().filter(|value| !value.is_empty());
-    match (non_empty(USER_ID_ENV), non_empty(AUTH_TOKEN_ENV)) {
-        (Some(user_id), Some(token)) => Ok(Some(host::Account {
-            user_id,
-            auth_token: SecretString::from(token),
-        })),
-        (None, None) => Ok(None),
-        _ => Err(Failure::new(
-            Kind::Usage,
-            format!("{USER_ID_ENV} and {AUTH_TOKEN_ENV} must be set together"),
-        )
-        .hint("set both for an account upload, or neither for an anonymous one")
-        .into()),
-    }
-}
-
-pub async fn run(args: SendArgs) -> Result<()> {
-    let plan = plan(args)?;
+pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
+    let plan = plan(args, env)?;
     let show_status = !plan.quiet;
     for skipped in &plan.payload.skipped {
         report::status(
@@ -208,9 +193,10 @@ pub async fn run(args: SendArgs) -> Result<()> {
     let shown_passphrase = secret
         .passphrase()
         .filter(|_| plan.passphrase_out.is_none());
-    if let Some(passphrase) = shown_passphrase {
-        mask_in_github_actions(passphrase);
-    }
+    if let Some(passphrase) = shown_passphrase
+        && env.github_actions {
+            crate::ui::report::mask_in_github_actions(passphrase);
+        }
     let shown_passphrase = shown_passphrase.map(ExposeSecret::expose_secret);
     let report = SendReport {
         version: 1,
@@ -225,7 +211,7 @@ pub async fn run(args: SendArgs) -> Result<()> {
     };
     output::print_send(&report, plan.format)?;
     if let (true, Some(passphrase)) = (plan.qr, secret.passphrase()) {
-        show_qr(passphrase, plan.quiet);
+        crate::ui::qr::show(passphrase, plan.quiet);
     }
     if show_status {
         let expiry = match &expires_at {
@@ -251,17 +237,6 @@ pub async fn run(args: SendArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Under GitHub Actions, asks the runner to mask the passphrase in the job log before it
-/// appears anywhere. The command goes to stderr, which the runner reads for workflow
-/// commands as it does stdout, so stdout stays the bare result for `$(…)` and `--json`.
-/// It is printed even with `--quiet`, which silences stderr but not the passphrase on
-/// stdout: a missing mask is a leak, not noise.
-fn mask_in_github_actions(passphrase: &SecretString) {
-    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true") {
-        eprintln!("::add-mask::{}", passphrase.expose_secret());
-    }
 }
 
 /// What the share is encrypted to: a passphrase (with its scrypt work factor) or public keys.
@@ -349,7 +324,7 @@ where
             bar,
             &format!(
                 "{}; retrying in {:.1} s (attempt {} of {})",
-                crate::error::what_happened(&failure.error),
+                share_client::error::what_happened(&failure.error),
                 wait.as_secs_f64(),
                 retry + 1,
                 plan.network.retries + 1
@@ -453,7 +428,7 @@ async fn upload_streaming(
     let encrypted = joined(encryption.await);
     match (uploaded, encrypted) {
         // A problem with the input explains a failed upload better than the upload error.
-        (_, Err(err)) if crate::error::kind_of(&err).is_some() => Err(fatal(err)),
+        (_, Err(err)) if share_client::error::kind_of(&err).is_some() => Err(fatal(err)),
         (Err(failure), _) => Err(failure),
         (Ok(_), Err(err)) => Err(fatal(err)),
         (Ok(link), Ok(sha256)) => Ok(Uploaded {
@@ -586,7 +561,7 @@ struct PassphraseFile {
 
 impl PassphraseFile {
     fn create(path: &Path) -> Result<PassphraseFile> {
-        let file = crate::private::create_new_file(path).map_err(|err| {
+        let file = share_client::local::private::create_new_file(path).map_err(|err| {
             if err.kind() == std::io::ErrorKind::AlreadyExists {
                 Failure::new(Kind::LocalIo, format!("{} already exists", path.display()))
                     .hint("nothing was sent; choose a new file for --passphrase-out")
@@ -618,29 +593,5 @@ impl Drop for PassphraseFile {
         if !self.path.as_os_str().is_empty() {
             let _ = fs::remove_file(&self.path);
         }
-    }
-}
-
-/// The passphrase as a QR code on stderr. Only on a terminal: a QR code in a log file
-/// would be the passphrase in the log.
-fn show_qr(passphrase: &SecretString, quiet: bool) {
-    if !std::io::stderr().is_terminal() {
-        report::status(
-            quiet,
-            "--qr ignored: stderr is not a terminal, and the code would put the passphrase in a log",
-        );
-        return;
-    }
-    match qrcode::QrCode::new(passphrase.expose_secret().as_bytes()) {
-        Ok(code) => {
-            let rendered = code
-                .render::<qrcode::render::unicode::Dense1x2>()
-                .dark_color(qrcode::render::unicode::Dense1x2::Light)
-                .light_color(qrcode::render::unicode::Dense1x2::Dark)
-                .quiet_zone(true)
-                .build();
-            eprintln!("{rendered}");
-        }
-        Err(err) => report::status(quiet, &format!("cannot draw the QR code: {err}")),
     }
 }

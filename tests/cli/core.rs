@@ -226,7 +226,7 @@ pub fn decrypt(ciphertext: &[u8], passphrase: &str) -> Vec<u8> {
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    share::digest::hex(&sha2::Sha256::digest(bytes))
+    share_client::stream::digest::hex(&sha2::Sha256::digest(bytes))
 }
 
 #[test]

@@ -303,7 +303,7 @@ fn a_panic_shows_where_but_never_its_payload() {
     const SECRET: &str = "glimpse-orbit-secret-passphrase-words";
     if std::env::var_os(PANIC_CHILD_ENV).is_some() {
         // The binary's own hook, then a panic whose payload quotes a secret.
-        share::error::install_panic_hook();
+        share::ui::report::install_panic_hook();
         panic!("bug while holding {SECRET}");
     }
     let output = Command::new(std::env::current_exe().unwrap())

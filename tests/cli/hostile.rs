@@ -16,7 +16,8 @@ fn encrypt(plaintext: &[u8]) -> Vec<u8> {
 }
 
 fn encrypt_with_work_factor(plaintext: &[u8], work_factor: u8) -> Vec<u8> {
-    let encryptor = share::crypto::passphrase_encryptor(PASSPHRASE.into(), work_factor).unwrap();
+    let encryptor =
+        share_client::crypto::passphrase_encryptor(PASSPHRASE.into(), work_factor).unwrap();
     let mut out = Vec::new();
     let mut writer = encryptor.wrap_output(&mut out).unwrap();
     writer.write_all(plaintext).unwrap();

@@ -1,6 +1,8 @@
 //! The one integration test binary: the real `share` against the in-process tfLink
 //! stand-in, and against the reference `age` CLI where the tests check interoperability.
 
+#![allow(unreachable_pub)]
+
 mod core;
 mod environment;
 mod generated;

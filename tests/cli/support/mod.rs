@@ -2,8 +2,7 @@
 //! private working directory and HOME.
 #![allow(dead_code)]
 
-pub mod raw;
-pub mod tflink;
+pub use share_testkit::{raw, tflink};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,599 @@
+//! The only module that touches `age`: building encryptors with an explicit scrypt work
+//! factor, predicting the exact ciphertext length, and opening untrusted age files with a
+//! work-factor cap, mapping every failure to the exit code product.md gives it.
+
+pub mod age_header;
+pub mod passphrase;
+pub mod strength;
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+
+pub use age::Encryptor;
+use age::armor::ArmoredReader;
+use age::secrecy::SecretString;
+use age::{DecryptError, Decryptor};
+
+use crate::crypto::age_header::HeaderProblem;
+use crate::error::{Failure, Kind};
+
+/// The work factor (log2 N) for generated passphrases: their 110 bits of entropy protect
+/// them, not the KDF, so scrypt can be cheap (about 1 MiB and a few milliseconds).
+pub const GENERATED_WORK_FACTOR: u8 = 10;
+
+/// The work factor for a user's own passphrase: the reference age CLI's default.
+pub const OWN_WORK_FACTOR: u8 = 18;
+
+/// Read buffer in front of the decryptor: several ciphertext chunks per refill.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Every age file starts with this (the version follows).
+const AGE_MAGIC: &[u8] = b"age-encryption.org/";
+
+/// age's STREAM chunking: 64 KiB of plaintext per chunk, a 16-byte tag each.
+const CHUNK_SIZE: u64 = 64 * 1024;
+const TAG_SIZE: u64 = 16;
+
+/// A public key to encrypt to: an age X25519 recipient or an SSH public key.
+pub type BoxedRecipient = Box<dyn age::Recipient + Send + Sync>;
+
+/// A private key to decrypt with, from an identity file.
+pub type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
+
+/// The largest identity or recipients file read.
+const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Parses one recipient: `age1…` (X25519), `ssh-ed25519 …` or `ssh-rsa …` (exit 2 if none).
+/// The text is never repeated in the error: it may be a private key given by mistake.
+pub fn parse_recipient(text: &str) -> anyhow::Result<BoxedRecipient> {
+    let text = text.trim();
+    if let Ok(recipient) = text.parse::<age::x25519::Recipient>() {
+        return Ok(Box::new(recipient));
+    }
+    if let Ok(recipient) = text.parse::<age::ssh::Recipient>() {
+        return Ok(Box::new(recipient));
+    }
+    if looks_like_private_key(text) {
+        return Err(private_key_given("-r"));
+    }
+    Err(Failure::new(
+        Kind::Usage,
+        "the value given to -r is not an age or SSH public key",
+    )
+    .hint("give an age1… key, or an ssh-ed25519 or ssh-rsa public key (the .pub file's line)")
+    .into())
+}
+
+/// Whether a text given where a public key belongs is a private key: an age identity, an
+/// age plugin identity, or a PEM or OpenSSH private key.
+fn looks_like_private_key(text: &str) -> bool {
+    let upper = text.trim_start().to_ascii_uppercase();
+    upper.starts_with("AGE-SECRET-KEY-")
+        || upper.starts_with("AGE-PLUGIN-")
+        || (upper.starts_with("-----BEGIN") && upper.contains("PRIVATE KEY"))
+}
+
+/// A private key where a public key belongs (`-r`, or a file given to `-R`).
+fn private_key_given(place: &str) -> anyhow::Error {
+    Failure::new(
+        Kind::Usage,
+        format!("{place} was given a private key, which must never leave your machine"),
+    )
+    .hint("this is a private key; pass the public key (age1…, or the .pub file)")
+    .into()
+}
+
+/// Reads a recipients file: one recipient per line; blank lines and `#` comments are skipped.
+/// Returns each recipient with its text.
+pub fn read_recipients_file(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<(String, BoxedRecipient)>> {
+    let text = read_key_file(path, "recipients file")?;
+    let mut recipients = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if looks_like_private_key(line) {
+            return Err(private_key_given(&format!("-R {}", path.display())));
+        }
+        let recipient = parse_recipient(line).map_err(|_| {
+            Failure::new(
+                Kind::Usage,
+                format!(
+                    "line {} of {} is not an age or SSH public key",
+                    number + 1,
+                    path.display()
+                ),
+            )
+            .hint("one age1…, ssh-ed25519 or ssh-rsa key per line; # starts a comment")
+        })?;
+        recipients.push((line.to_owned(), recipient));
+    }
+    if recipients.is_empty() {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!("{} lists no recipients", path.display()),
+        )
+        .hint("add one age1…, ssh-ed25519 or ssh-rsa key per line")
+        .into());
+    }
+    Ok(recipients)
+}
+
+/// Reads an identity file: age identities (`AGE-SECRET-KEY-1…`, one or more) or an
+/// unencrypted SSH private key (ed25519 or RSA). Exit 2 when it holds neither.
+pub fn read_identity_file(path: &std::path::Path) -> anyhow::Result<Vec<BoxedIdentity>> {
+    let text = zeroize::Zeroizing::new(read_key_file(path, "identity file")?);
+    let unusable = |why: &str| -> anyhow::Error {
+        Failure::new(Kind::Usage, format!("{} {why}", path.display()))
+            .hint("give an age identity file (from age-keygen) or an unencrypted SSH private key")
+            .into()
+    };
+    if text.contains("AGE-SECRET-KEY-") {
+        let file = age::IdentityFile::from_buffer(text.as_bytes())
+            .map_err(|_| unusable("is not a valid age identity file"))?;
+        let identities = file
+            .into_identities()
+            .map_err(|_| unusable("holds an identity this tool cannot use"))?;
+        if identities.is_empty() {
+            return Err(unusable("holds no identity"));
+        }
+        return Ok(identities);
+    }
+    match age::ssh::Identity::from_buffer(text.as_bytes(), Some(path.display().to_string())) {
+        Ok(age::ssh::Identity::Unencrypted(key)) => {
+            Ok(vec![Box::new(age::ssh::Identity::from(key))])
+        }
+        Ok(age::ssh::Identity::Encrypted(_)) => Err(unusable(
+            "is a passphrase-protected SSH key, which share does not unlock",
+        )),
+        Ok(age::ssh::Identity::Unsupported(_)) | Err(_) => Err(unusable(
+            "is not an age identity file or a supported SSH private key",
+        )),
+    }
+}
+
+fn read_key_file(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))
+        .map_err(|err| {
+            Failure::new(
+                Kind::Usage,
+                format!(
+                    "cannot read {what} {}: {}",
+                    path.display(),
+                    crate::error::io_text(&err)
+                ),
+            )
+            .hint("check the path")
+        })?;
+    Ok(text)
+}
+
+/// A key that exists only in this process's memory, for spooling data (standard input)
+/// that must not reach the disk in the clear.
+pub struct EphemeralKey(age::x25519::Identity);
+
+impl EphemeralKey {
+    pub fn generate() -> Self {
+        EphemeralKey(age::x25519::Identity::generate())
+    }
+
+    /// Encrypts all of `input` into `output`; returns the plaintext length and the output.
+    pub fn encrypt_all<R: Read, W: Write>(&self, mut input: R, output: W) -> io::Result<(u64, W)> {
+        let recipient = self.0.to_public();
+        let encryptor =
+            Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(io::Error::other)?;
+        let mut writer = encryptor.wrap_output(output)?;
+        let length = io::copy(&mut input, &mut writer)?;
+        Ok((length, writer.finish()?))
+    }
+
+    /// Reads back what [`EphemeralKey::encrypt_all`] wrote.
+    pub fn decrypt<R: Read>(&self, input: R) -> io::Result<impl Read + use<R>> {
+        let decryptor = Decryptor::new_buffered(BufReader::new(input)).map_err(io::Error::other)?;
+        decryptor
+            .decrypt(std::iter::once(&self.0 as &dyn age::Identity))
+            .map_err(io::Error::other)
+    }
+}
+
+/// Builds an encryptor for public-key recipients.
+pub fn recipients_encryptor(recipients: &[BoxedRecipient]) -> anyhow::Result<Encryptor> {
+    Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+        .map_err(|err| {
+            anyhow::Error::from(Failure::new(
+                Kind::Usage,
+                format!("cannot encrypt to these recipients: {err}"),
+            ))
+        })
+}
+
+/// Refuses more recipients than a receiver accepts: the header they make must fit
+/// [`age_header::MAX_HEADER_BYTES`], or share would upload a file it refuses to open.
+pub fn check_header_fits(recipients: &[&BoxedRecipient]) -> anyhow::Result<()> {
+    let empty_file =
+        Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+            .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))?
+            .wrap_output(Vec::new())
+            .and_then(|writer| writer.finish())
+            .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))?;
+    // The header, then the 16-byte nonce and one empty final chunk (its 16-byte tag).
+    if empty_file.len() > age_header::MAX_HEADER_BYTES + 32 {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!(
+                "{} recipients make an age header larger than {} KiB, which receivers refuse",
+                recipients.len(),
+                age_header::MAX_HEADER_BYTES / 1024
+            ),
+        )
+        .hint("encrypt to fewer keys, or share a passphrase with the group instead")
+        .into());
+    }
+    Ok(())
+}
+
+/// Builds an encryptor for a passphrase. Runs scrypt once, so it takes as long as the work
+/// factor says; call it off the async runtime.
+pub fn passphrase_encryptor(
+    passphrase: SecretString,
+    work_factor: u8,
+) -> anyhow::Result<Encryptor> {
+    let mut recipient = age::scrypt::Recipient::new(passphrase);
+    recipient.set_work_factor(work_factor);
+    Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))
+}
+
+/// The exact length of an age file whose header and stream nonce (what
+/// `Encryptor::wrap_output` writes at once) take `prefix_len` bytes and whose plaintext is
+/// `plaintext_len` bytes. An empty plaintext still has one (empty, final) chunk.
+pub fn ciphertext_len(prefix_len: u64, plaintext_len: u64) -> u64 {
+    let chunks = plaintext_len.div_ceil(CHUNK_SIZE).max(1);
+    prefix_len + plaintext_len + chunks * TAG_SIZE
+}
+
+/// An age file whose header has been read and checked, ready to be decrypted.
+pub struct Opened<R: BufRead> {
+    decryptor: Decryptor<R>,
+}
+
+/// The reader an opened age file decrypts from: the header, checked and read into
+/// memory, then the rest of the (dearmored) input.
+pub type Checked<R> = io::Chain<io::Cursor<Vec<u8>>, BufReader<Dearmored<R>>>;
+
+/// The first line of an ASCII-armored age file (age's `-a`).
+const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// The input of an age file: binary as it came, or decoded from ASCII armor.
+pub enum Dearmored<R: Read> {
+    Binary(Prefixed<R>),
+    Armored(Box<ArmoredReader<BufReader<LineLimit<Prefixed<R>>>>>),
+}
+
+impl<R: Read> Read for Dearmored<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Dearmored::Binary(input) => input.read(buf),
+            Dearmored::Armored(input) => input.read(buf),
+        }
+    }
+}
+
+/// Reads and checks an age header from untrusted input, binary or ASCII-armored.
+///
+/// Fails with exit 4 when the input is not an age file at all (for example a web page
+/// served with status 200), when the header is larger than any real one or breaks the
+/// specification's framing, or when it uses an unknown version. Errors the input itself
+/// reports (a network failure) pass through unchanged.
+pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<Checked<R>>> {
+    let (start, input) = peek(input, ARMOR_BEGIN.len()).map_err(payload_read_error)?;
+    let dearmored = if start.starts_with(ARMOR_BEGIN) {
+        Dearmored::Armored(Box::new(ArmoredReader::new(LineLimit::new(input))))
+    } else {
+        Dearmored::Binary(input)
+    };
+    let mut input = BufReader::with_capacity(READ_BUFFER, dearmored);
+    let start = input.fill_buf().map_err(payload_read_error)?;
+    if !start.starts_with(AGE_MAGIC) {
+        return Err(
+            Failure::new(Kind::BadPayload, "the link did not return an age file")
+                .hint(not_age_hint(start))
+                .into(),
+        );
+    }
+    if !start.starts_with(age_header::VERSION_LINE)
+        && (start.len() >= age_header::VERSION_LINE.len() || start.contains(&b'\n'))
+    {
+        return Err(decrypt_error(DecryptError::UnknownFormat));
+    }
+    let header = age_header::read_checked(&mut input).map_err(|problem| match problem {
+        Err(io) => payload_read_error(io),
+        Ok(HeaderProblem::TooLarge) => Failure::new(
+            Kind::BadPayload,
+            format!(
+                "the age header is larger than {} KiB, far more than any real one",
+                age_header::MAX_HEADER_BYTES / 1024
+            ),
+        )
+        .hint("nothing was written; the file was made to waste time, or is corrupted")
+        .into(),
+        Ok(HeaderProblem::Malformed(what)) => Failure::new(
+            Kind::BadPayload,
+            format!("the age header is malformed: {what}"),
+        )
+        .hint("nothing was written; ask the sender to share it again")
+        .into(),
+    })?;
+    let decryptor =
+        Decryptor::new_buffered(io::Cursor::new(header).chain(input)).map_err(|err| match err {
+            // age reports a v1 header it cannot parse as an unknown version.
+            DecryptError::UnknownFormat => decrypt_error(DecryptError::InvalidHeader),
+            other => decrypt_error(other),
+        })?;
+    Ok(Opened { decryptor })
+}
+
+/// The longest line read from an armored file: its lines are 64 columns, and the age
+/// crate reads each whole into memory, so a host sending one endless line is cut off.
+const MAX_ARMOR_LINE: usize = 1024;
+
+/// A reader that fails once a line (bytes between newlines) grows past [`MAX_ARMOR_LINE`].
+pub struct LineLimit<R> {
+    inner: R,
+    line: usize,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit { inner, line: 0 }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        for &byte in &buf[..read] {
+            self.line = if byte == b'\n' { 0 } else { self.line + 1 };
+            if self.line > MAX_ARMOR_LINE {
+                return Err(crate::error::into_io(
+                    Failure::new(
+                        Kind::BadPayload,
+                        "the ASCII armor has a line longer than any real one",
+                    )
+                    .hint("nothing was written; ask the sender to share it again")
+                    .into(),
+                ));
+            }
+        }
+        Ok(read)
+    }
+}
+
+fn not_age_hint(start: &[u8]) -> &'static str {
+    let lowered = String::from_utf8_lossy(start).to_ascii_lowercase();
+    if lowered.trim_start().starts_with('<') {
+        "the host sent a web page instead; check that you copied the whole link printed by `share send`"
+    } else {
+        "check that you copied the whole link printed by `share send`"
+    }
+}
+
+impl<R: BufRead> Opened<R> {
+    /// Whether the file is encrypted to a passphrase (rather than to public keys).
+    pub fn is_passphrase(&self) -> bool {
+        self.decryptor.is_scrypt()
+    }
+
+    /// Unwraps the file key with a passphrase, refusing before scrypt runs when the file
+    /// asks for a work factor above `max_work_factor`.
+    pub fn decrypt_with_passphrase(
+        self,
+        passphrase: SecretString,
+        max_work_factor: u8,
+    ) -> anyhow::Result<impl Read> {
+        let mut identity = age::scrypt::Identity::new(passphrase);
+        identity.set_max_work_factor(max_work_factor);
+        self.decryptor
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .map_err(|err| match err {
+                DecryptError::ExcessiveWork { required, .. } => Failure::new(
+                    Kind::BadPayload,
+                    format!(
+                        "the file asks for scrypt work factor {required}, above the cap of {max_work_factor}"
+                    ),
+                )
+                .hint(
+                    "if you trust the sender, raise the cap with --max-work-factor \
+                     (each step doubles time and memory; 22 needs 4 GiB)",
+                )
+                .into(),
+                other => decrypt_error(other),
+            })
+    }
+}
+
+impl<R: BufRead> Opened<R> {
+    /// Unwraps the file key with identities from identity files.
+    pub fn decrypt_with_identities(
+        self,
+        identities: &[BoxedIdentity],
+    ) -> anyhow::Result<impl Read> {
+        self.decryptor
+            .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+            .map_err(|err| match err {
+                DecryptError::NoMatchingKeys
+                | DecryptError::DecryptionFailed
+                | DecryptError::KeyDecryptionFailed => Failure::new(
+                    Kind::WrongKey,
+                    "none of the given identities can open this file",
+                )
+                .hint("use the identity that matches a recipient the sender chose")
+                .into(),
+                other => decrypt_error(other),
+            })
+    }
+}
+
+/// Maps an age header or key-unwrapping error to the documented exit codes.
+fn decrypt_error(err: DecryptError) -> anyhow::Error {
+    match err {
+        DecryptError::DecryptionFailed
+        | DecryptError::KeyDecryptionFailed
+        | DecryptError::NoMatchingKeys => Failure::new(Kind::WrongKey, "wrong passphrase")
+            .hint("check the passphrase you were given and try again")
+            .into(),
+        DecryptError::InvalidMac => Failure::new(
+            Kind::BadPayload,
+            "the age header failed its integrity check: the file was tampered with or corrupted",
+        )
+        .hint("ask the sender to share it again")
+        .into(),
+        DecryptError::UnknownFormat => Failure::new(
+            Kind::BadPayload,
+            "the file uses an age format version this tool does not know",
+        )
+        .hint("ask the sender to use age v1")
+        .into(),
+        DecryptError::Io(io) => payload_read_error(io),
+        DecryptError::InvalidHeader => Failure::new(
+            Kind::BadPayload,
+            "the age header is malformed: the file was tampered with or corrupted",
+        )
+        .hint("ask the sender to share it again")
+        .into(),
+        other => Failure::new(
+            Kind::BadPayload,
+            format!(
+                "the file is not a valid age file: {}",
+                crate::payload::names::untrusted(&other.to_string())
+            ),
+        )
+        .hint("ask the sender to share it again")
+        .into(),
+    }
+}
+
+/// Maps an error met while reading decrypted data: an error raised by the input itself
+/// (already a [`Failure`], such as a network error) passes through; age's own errors mean
+/// the ciphertext was tampered with or cut short.
+pub fn payload_read_error(err: io::Error) -> anyhow::Error {
+    if err.get_ref().is_some_and(|inner| inner.is::<Failure>()) {
+        let inner = err.into_inner().expect("checked above");
+        return match inner.downcast::<Failure>() {
+            Ok(failure) => (*failure).into(),
+            Err(other) => anyhow::anyhow!(other),
+        };
+    }
+    if let Some(armor) = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<age::armor::ArmoredReadError>())
+    {
+        return Failure::new(
+            Kind::BadPayload,
+            format!("the ASCII armor is malformed: {armor}"),
+        )
+        .hint("nothing was written; ask the sender to share it again")
+        .into();
+    }
+    match err.kind() {
+        io::ErrorKind::UnexpectedEof => Failure::new(
+            Kind::BadPayload,
+            "the download ended early: the file is truncated",
+        )
+        .hint("try again; if it keeps happening, ask the sender to share it again")
+        .into(),
+        _ => Failure::new(
+            Kind::BadPayload,
+            "the file failed authentication: it was tampered with, corrupted or cut short",
+        )
+        .hint("nothing was written; ask the sender to share it again")
+        .into(),
+    }
+}
+
+/// A reader whose first bytes were already read to look at them, put back in front.
+pub type Prefixed<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
+/// Reads up to `len` leading bytes (fewer only at end of input) and returns them together
+/// with a reader that yields the whole input again, those bytes included.
+pub fn peek<R: Read>(mut input: R, len: usize) -> io::Result<(Vec<u8>, Prefixed<R>)> {
+    let mut prefix = Vec::with_capacity(len);
+    (&mut input).take(len as u64).read_to_end(&mut prefix)?;
+    Ok((prefix.clone(), io::Cursor::new(prefix).chain(input)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encrypt(plaintext: &[u8]) -> Vec<u8> {
+        let encryptor = passphrase_encryptor(SecretString::from("pass word"), 2).unwrap();
+        let mut out = vec![];
+        let mut writer = encryptor.wrap_output(&mut out).unwrap();
+        writer.write_all(plaintext).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn predicted_length_matches_real_ciphertext() {
+        let prefix_len = {
+            let encryptor = passphrase_encryptor(SecretString::from("pass word"), 2).unwrap();
+            let mut out = vec![];
+            encryptor.wrap_output(&mut out).unwrap();
+            out.len() as u64
+        };
+        for len in [0, 1, 65535, 65536, 65537, 3 * 65536, 200_000] {
+            let real = encrypt(&vec![7; len]).len() as u64;
+            assert_eq!(
+                ciphertext_len(prefix_len, len as u64),
+                real,
+                "plaintext {len}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_passphrase_and_tampering_are_told_apart() {
+        let file = encrypt(b"hello");
+        let opened = open(&file[..]).unwrap();
+        let err = opened
+            .decrypt_with_passphrase(SecretString::from("wrong"), 20)
+            .err()
+            .unwrap();
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::WrongKey));
+
+        let mut tampered = file.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let mut reader = open(&tampered[..])
+            .unwrap()
+            .decrypt_with_passphrase(SecretString::from("pass word"), 20)
+            .unwrap();
+        let err = payload_read_error(reader.read_to_end(&mut vec![]).unwrap_err());
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+    }
+
+    #[test]
+    fn work_factor_above_the_cap_is_refused() {
+        let err = open(&encrypt(b"x")[..])
+            .unwrap()
+            .decrypt_with_passphrase(SecretString::from("pass word"), 1)
+            .err()
+            .unwrap();
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert!(err.to_string().contains("work factor 2"));
+    }
+
+    #[test]
+    fn html_is_not_an_age_file() {
+        let err = open(&b"<!doctype html><p>hi</p>"[..]).err().unwrap();
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert!(err.to_string().contains("did not return an age file"));
+    }
+}

@@ -1,0 +1,7 @@
+//! The receiver's and sender's own machine: where received files land ([`destination`]),
+//! files only this user may read ([`private`]), and what to remove when a command stops
+//! abnormally ([`cleanup`]).
+
+pub mod cleanup;
+pub mod destination;
+pub mod private;

@@ -1,0 +1,7 @@
+//! The payload inside every share's age encryption: a POSIX pax tar stream
+//! (`docs/format.md`), packed by the sender ([`pack`]) and unpacked by the receiver
+//! ([`unpack`]) under the name rules both sides share ([`names`]).
+
+pub mod names;
+pub mod pack;
+pub mod unpack;

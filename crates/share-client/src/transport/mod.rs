@@ -1,0 +1,18 @@
+//! Everything that crosses the network: the settings and clients ([`network`]), the one
+//! retry policy ([`retry`]), downloads that resume ([`download`]), where the parts of an
+//! index may lead ([`reach`]), and the hosts a share can be stored on ([`host`], with
+//! [`tflink`] as one implementation).
+
+pub mod download;
+pub mod network;
+pub mod reach;
+pub mod retry;
+pub mod tflink;
+
+pub use download::{Download, MAX_DOWNLOAD_BYTES, download};
+pub use network::{LazyUploadClient, Network, host_of, parse_user_url, transport_error};
+pub use retry::AttemptFailure;
+pub use tflink::{
+    ANONYMOUS_RETENTION, Account, MAX_UPLOAD_BYTES, NEUTRAL_NAME, Upload, parse_reply, upload,
+    upload_endpoint,
+};

@@ -1,0 +1,164 @@
+//! tfLink's upload protocol (product.md, "Host"): the ciphertext streamed as the multipart
+//! field `file` under a neutral name, with the account headers when given, and the JSON
+//! reply validated before its link is trusted.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use bytes::Bytes;
+use futures_util::{Stream, TryStreamExt};
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Failure, Kind};
+use crate::transport::network::read_limited;
+use crate::transport::retry::AttemptFailure;
+/// tfLink's per-file limit, "100 MB", read conservatively as 10^8 bytes.
+pub const MAX_UPLOAD_BYTES: u64 = 100_000_000;
+/// How long anonymous uploads are kept by tfLink.
+pub const ANONYMOUS_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The multipart filename of every upload: it becomes the link's last segment, so it
+/// must say nothing about what is inside.
+pub const NEUTRAL_NAME: &str = "share.age";
+
+/// The largest host reply read as JSON.
+const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Credentials for account uploads (`X-User-Id` and `X-Auth-Token`).
+pub struct Account {
+    pub user_id: String,
+    pub auth_token: SecretString,
+}
+
+/// The parts of tfLink's upload reply that share relies on.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadReply {
+    download_link: String,
+}
+
+/// The upload endpoint under an API base URL.
+pub fn upload_endpoint(server: &Url) -> Url {
+    let mut endpoint = server.clone();
+    let path = format!("{}/api/upload", server.path().trim_end_matches('/'));
+    endpoint.set_path(&path);
+    endpoint
+}
+/// What one upload sends: its body, its exact length, and the neutral name and type it goes by.
+pub struct Upload<S> {
+    pub body: S,
+    pub length: u64,
+    pub name: &'static str,
+    pub mime: &'static str,
+}
+
+/// Uploads once and returns the download link from the host's reply.
+pub async fn upload<S>(
+    client: &reqwest::Client,
+    endpoint: &Url,
+    upload: Upload<S>,
+    account: Option<&Account>,
+) -> Result<Url, AttemptFailure>
+where
+    S: Stream<Item = std::io::Result<Bytes>> + Send + Sync + 'static,
+{
+    let part = reqwest::multipart::Part::stream_with_length(
+        reqwest::Body::wrap_stream(upload.body),
+        upload.length,
+    )
+    .file_name(upload.name)
+    .mime_str(upload.mime)
+    .map_err(|err| AttemptFailure::fatal(err.into()))?;
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let mut request = client.post(endpoint.clone()).multipart(form);
+    if let Some(account) = account {
+        request = request
+            .header("X-User-Id", &account.user_id)
+            .header("X-Auth-Token", account.auth_token.expose_secret());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|err| AttemptFailure::transport("upload to", endpoint, &err))?;
+    let status = response.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return Err(AttemptFailure::fatal(
+            Failure::new(Kind::Host, "the host refused the upload as too large (413)")
+                .hint("tfLink accepts at most 100 MB per file")
+                .into(),
+        ));
+    }
+    if status.is_redirection() {
+        return Err(AttemptFailure::fatal(
+            Failure::new(
+                Kind::Host,
+                format!("the host redirected the upload ({status})"),
+            )
+            .hint("give --server the final address of the API; uploads never follow redirects")
+            .into(),
+        ));
+    }
+    if !status.is_success() {
+        return Err(AttemptFailure::refused(
+            "upload",
+            status,
+            response.headers(),
+        ));
+    }
+    let reply = read_limited(response, MAX_REPLY_BYTES)
+        .await
+        .map_err(AttemptFailure::fatal)?;
+    parse_reply(&reply).map_err(AttemptFailure::fatal)
+}
+/// Validates the host's reply: JSON with a `downloadLink` that is an http(s) URL.
+pub fn parse_reply(reply: &[u8]) -> Result<Url> {
+    let unusable = |what: &str| -> anyhow::Error {
+        Failure::new(Kind::Host, format!("the host's reply was unusable: {what}"))
+            .hint("check --server points at a tfLink-compatible API; nothing was shared")
+            .into()
+    };
+    let parsed: UploadReply =
+        serde_json::from_slice(reply).map_err(|_| unusable("not the expected JSON"))?;
+    let link =
+        Url::parse(&parsed.download_link).map_err(|_| unusable("downloadLink is not a URL"))?;
+    if !matches!(link.scheme(), "http" | "https") || link.host().is_none() {
+        return Err(unusable("downloadLink is not an http(s) URL"));
+    }
+    Ok(link)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_are_validated() {
+        let ok = br#"{"fileName":"share.age","downloadLink":"https://d.tmpfile.link/public/2026-11-22/u/share.age","downloadLinkEncoded":"x","size":1,"type":"application/octet-stream","uploadedTo":"public"}"#;
+        assert_eq!(parse_reply(ok).unwrap().host_str(), Some("d.tmpfile.link"));
+        for bad in [
+            &b"<html>oops</html>"[..],
+            br#"{"fileName":"x"}"#,
+            br#"{"downloadLink":"javascript:alert(1)"}"#,
+            br#"{"downloadLink":"file:///etc/passwd"}"#,
+        ] {
+            let err = parse_reply(bad).unwrap_err();
+            assert_eq!(crate::error::kind_of(&err), Some(Kind::Host));
+        }
+    }
+
+    #[test]
+    fn upload_endpoint_keeps_a_base_path() {
+        let base = Url::parse("http://127.0.0.1:8080/tf/").unwrap();
+        assert_eq!(
+            upload_endpoint(&base).as_str(),
+            "http://127.0.0.1:8080/tf/api/upload"
+        );
+        let root = Url::parse("https://tmpfile.link").unwrap();
+        assert_eq!(
+            upload_endpoint(&root).as_str(),
+            "https://tmpfile.link/api/upload"
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! The environment, captured once at start-up, and the checks that turn raw arguments plus
+//! that environment into plain decisions before anything is read or sent (ripgrep's
+//! low-level/high-level split). Nothing here touches a file or the network, so unit tests
+//! call it for every usage error; the commands then act on the result.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use anyhow::Result;
+use secrecy::SecretString;
+use share_client::crypto::passphrase::{self, PASSPHRASE_ENV, Source};
+use share_client::error::{Failure, Kind};
+use share_client::transport::{self, Account, Network, network::Timeouts};
+
+use crate::cli::NetworkArgs;
+
+/// The environment variables that carry tfLink account credentials.
+pub const USER_ID_ENV: &str = "TFLINK_USER_ID";
+/// See [`USER_ID_ENV`].
+pub const AUTH_TOKEN_ENV: &str = "TFLINK_AUTH_TOKEN";
+
+/// Everything share reads from its environment, read once. Secrets stay secret types.
+#[derive(Default)]
+pub struct Environment {
+    /// `SHARE_PASSPHRASE`, when set (an empty value counts as set, and is refused later).
+    pub passphrase: Option<SecretString>,
+    /// Whether `SHARE_PASSPHRASE` was set but is not UTF-8.
+    pub passphrase_not_utf8: bool,
+    /// `TFLINK_USER_ID`, when set and not empty.
+    pub tflink_user_id: Option<String>,
+    /// `TFLINK_AUTH_TOKEN`, when set and not empty.
+    pub tflink_auth_token: Option<SecretString>,
+    /// `GITHUB_ACTIONS=true`: the passphrase is masked in the job log.
+    pub github_actions: bool,
+    /// Whether standard input is a terminal (a prompt is possible).
+    pub stdin_is_terminal: bool,
+    /// Whether standard error is a terminal (progress bars, QR codes).
+    pub stderr_is_terminal: bool,
+}
+
+impl Environment {
+    /// Reads the process environment.
+    pub fn capture() -> Environment {
+        let non_empty = |name| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let raw_passphrase = std::env::var_os(PASSPHRASE_ENV);
+        Environment {
+            passphrase: raw_passphrase
+                .as_ref()
+                .and_then(|value| value.to_str())
+                .map(SecretString::from),
+            passphrase_not_utf8: raw_passphrase.is_some_and(|value| value.to_str().is_none()),
+            tflink_user_id: non_empty(USER_ID_ENV),
+            tflink_auth_token: non_empty(AUTH_TOKEN_ENV).map(SecretString::from),
+            github_actions: std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true"),
+            stdin_is_terminal: std::io::stdin().is_terminal(),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Whether `SHARE_PASSPHRASE` is present at all.
+    pub fn passphrase_is_set(&self) -> bool {
+        self.passphrase.is_some() || self.passphrase_not_utf8
+    }
+
+    /// Refuses a `SHARE_PASSPHRASE` that cannot be a passphrase (not UTF-8).
+    pub fn check_passphrase_text(&self, source: &Source) -> Result<()> {
+        if *source == Source::Env && self.passphrase_not_utf8 {
+            return Err(
+                Failure::new(Kind::Usage, format!("{PASSPHRASE_ENV} is not valid UTF-8"))
+                    .hint("set it to the passphrase as text, or use --passphrase-file")
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The tfLink account, when both of its variables are set (exit 2 when only one is).
+    pub fn account(&self) -> Result<Option<Account>> {
+        match (&self.tflink_user_id, &self.tflink_auth_token) {
+            (Some(user_id), Some(token)) => Ok(Some(Account {
+                user_id: user_id.clone(),
+                auth_token: token.clone(),
+            })),
+            (None, None) => Ok(None),
+            _ => Err(Failure::new(
+                Kind::Usage,
+                format!("{USER_ID_ENV} and {AUTH_TOKEN_ENV} must be set together"),
+            )
+            .hint("set both for an account upload, or neither for an anonymous one")
+            .into()),
+        }
+    }
+
+    /// Where a receiver's passphrase comes from (see [`passphrase::source`]).
+    pub fn passphrase_source(&self, file: Option<&std::path::Path>) -> Option<Source> {
+        passphrase::source(file, self.passphrase_is_set(), self.stdin_is_terminal)
+    }
+}
+
+/// The timeouts, retries and parallelism of the network flags.
+pub fn timeouts(args: &NetworkArgs) -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(args.connect_timeout),
+        idle: Duration::from_secs(args.idle_timeout),
+        overall: Duration::from_secs(args.timeout),
+    }
+}
+
+/// The network settings: the plain values, plus the roots of `--ca-file`, read here (the
+/// one file this step reads; exit 2 if unreadable).
+pub fn network(args: &NetworkArgs) -> Result<Network> {
+    let extra_roots = match &args.ca_file {
+        Some(path) => transport::network::read_ca_file(path)?,
+        None => Vec::new(),
+    };
+    Ok(Network::new(
+        timeouts(args),
+        args.retries,
+        usize::from(args.jobs),
+        extra_roots,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_needs_both_variables() {
+        let env = Environment {
+            tflink_user_id: Some("user".into()),
+            ..Environment::default()
+        };
+        let err = env.account().err().unwrap();
+        assert_eq!(share_client::error::kind_of(&err), Some(Kind::Usage));
+        assert!(Environment::default().account().unwrap().is_none());
+    }
+
+    #[test]
+    fn the_passphrase_file_wins_and_a_prompt_needs_a_terminal() {
+        let env = Environment {
+            passphrase: Some("x".into()),
+            ..Environment::default()
+        };
+        let file = std::path::Path::new("pass.txt");
+        assert_eq!(
+            env.passphrase_source(Some(file)),
+            Some(Source::File(file.to_owned()))
+        );
+        assert_eq!(env.passphrase_source(None), Some(Source::Env));
+        assert_eq!(Environment::default().passphrase_source(None), None);
+        let terminal = Environment {
+            stdin_is_terminal: true,
+            ..Environment::default()
+        };
+        assert_eq!(terminal.passphrase_source(None), Some(Source::Prompt));
+    }
+}

@@ -1,0 +1,89 @@
+//! The only writer to standard output: the results of `send` (two labelled lines, the bare
+//! link, or one JSON object) and of `receive --json`. Everything else goes to stderr.
+//! A closed stdout (a broken pipe) is reported as [`StdoutClosed`], which is not an error.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+
+pub use share_client::error::{StdoutClosed, output_error as stdout_error};
+
+/// What `send` reports, as product.md's JSON object (version 1).
+#[derive(Debug, Serialize)]
+pub struct SendReport<'a> {
+    pub version: u32,
+    pub link: &'a str,
+    pub passphrase: Option<&'a str>,
+    pub recipients: Vec<String>,
+    pub expires_at: Option<String>,
+    pub size: u64,
+    pub ciphertext_size: u64,
+    pub parts: u32,
+    /// Computed only when the report is printed as JSON.
+    pub sha256: Option<String>,
+}
+
+/// How `send` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendFormat {
+    /// `Link:` and `Passphrase:` lines.
+    Labelled,
+    /// The link alone (the passphrase went to a file).
+    LinkOnly,
+    Json,
+}
+
+pub fn print_send(report: &SendReport<'_>, format: SendFormat) -> Result<()> {
+    let mut text = match format {
+        SendFormat::Json => serde_json::to_string(report)?,
+        SendFormat::LinkOnly => report.link.to_owned(),
+        SendFormat::Labelled => match report.passphrase {
+            Some(passphrase) => format!("Link:       {}\nPassphrase: {passphrase}", report.link),
+            None => format!("Link:       {}", report.link),
+        },
+    };
+    text.push('\n');
+    let result = write_stdout(text.as_bytes());
+    zeroize::Zeroize::zeroize(&mut text);
+    result
+}
+
+/// One file `receive` wrote.
+#[derive(Debug, Serialize)]
+pub struct ReceivedFile {
+    pub path: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct ReceiveReport<'a> {
+    version: u32,
+    files: &'a [ReceivedFile],
+    sha256: &'a str,
+}
+
+pub fn print_receive(files: &[ReceivedFile], sha256: &str) -> Result<()> {
+    let mut text = serde_json::to_string(&ReceiveReport {
+        version: 1,
+        files,
+        sha256,
+    })?;
+    text.push('\n');
+    write_stdout(text.as_bytes())
+}
+
+/// A path as JSON text (lossy only for names that are not UTF-8, which share never writes).
+pub fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|err| stdout_error(&err))
+}
