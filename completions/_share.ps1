@@ -27,6 +27,9 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Encrypt files locally, upload the ciphertext, print the link and the passphrase')
             [CompletionResult]::new('receive', 'receive', [CompletionResultType]::ParameterValue, 'Download a share, decrypt it and write the original files')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a relay share: its link stops working at once, downloads in progress included')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a relay share: its state, downloads left, expiry and what happened to it')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the relay shares sent from this account on this machine (from the receipts)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -40,6 +43,11 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('--recipients-file', '--recipients-file', [CompletionResultType]::ParameterName, 'Encrypt to every public key in FILE (one per line, # comments); repeatable')
             [CompletionResult]::new('--part-size', '--part-size', [CompletionResultType]::ParameterName, 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The tfLink-compatible API base URL')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file')
+            [CompletionResult]::new('--relay-key-file', '--relay-key-file', [CompletionResultType]::ParameterName, 'Read the relay''s API key from the first line of FILE')
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'The link expires after DUR (like 90s, 30m, 24h, 7d) [default: the relay''s]')
+            [CompletionResult]::new('--downloads', '--downloads', [CompletionResultType]::ParameterName, 'The link works for N downloads [default: 1]')
+            [CompletionResult]::new('--allow-ip', '--allow-ip', [CompletionResultType]::ParameterName, 'Only clients whose address is in CIDR may use the link; repeatable')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a host after SECS seconds')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up when no data arrives for SECS seconds')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when the whole transfer, retries included, takes longer than SECS seconds')
@@ -48,6 +56,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (for a host with a private CA)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout instead of the two labelled lines')
             [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also show the passphrase as a QR code on the terminal (stderr)')
+            [CompletionResult]::new('--no-receipt', '--no-receipt', [CompletionResultType]::ParameterName, 'Keep no local receipt; `share revoke` and `share status` then need the manage token that --json prints')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -79,9 +88,55 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'share;revoke' {
+            [CompletionResult]::new('--manage-token-file', '--manage-token-file', [CompletionResultType]::ParameterName, 'Read the share''s manage token from the first line of FILE instead of a receipt')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'The relay the ID belongs to (with a LINK it is the link''s own)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a host after SECS seconds')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up when no data arrives for SECS seconds')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when the whole transfer, retries included, takes longer than SECS seconds')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retry a failed upload or an interrupted download up to N times')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Transfer up to N parts of a multi-part share at once')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (for a host with a private CA)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'share;status' {
+            [CompletionResult]::new('--manage-token-file', '--manage-token-file', [CompletionResultType]::ParameterName, 'Read the share''s manage token from the first line of FILE instead of a receipt')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'The relay the ID belongs to (with a LINK it is the link''s own)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a host after SECS seconds')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up when no data arrives for SECS seconds')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when the whole transfer, retries included, takes longer than SECS seconds')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retry a failed upload or an interrupted download up to N times')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Transfer up to N parts of a multi-part share at once')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (for a host with a private CA)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the relay''s share object as JSON (with "link" when known)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'share;list' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array instead of one line per share')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'share;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Encrypt files locally, upload the ciphertext, print the link and the passphrase')
             [CompletionResult]::new('receive', 'receive', [CompletionResultType]::ParameterValue, 'Download a share, decrypt it and write the original files')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a relay share: its link stops working at once, downloads in progress included')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a relay share: its state, downloads left, expiry and what happened to it')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the relay shares sent from this account on this machine (from the receipts)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -89,6 +144,15 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             break
         }
         'share;help;receive' {
+            break
+        }
+        'share;help;revoke' {
+            break
+        }
+        'share;help;status' {
+            break
+        }
+        'share;help;list' {
             break
         }
         'share;help;help' {

@@ -24,6 +24,9 @@ set edit:completion:arg-completer[share] = {|@words|
             cand --version 'Print version'
             cand send 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
             cand receive 'Download a share, decrypt it and write the original files'
+            cand revoke 'Revoke a relay share: its link stops working at once, downloads in progress included'
+            cand status 'Show a relay share: its state, downloads left, expiry and what happened to it'
+            cand list 'List the relay shares sent from this account on this machine (from the receipts)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'share;send'= {
@@ -36,6 +39,11 @@ set edit:completion:arg-completer[share] = {|@words|
             cand --recipients-file 'Encrypt to every public key in FILE (one per line, # comments); repeatable'
             cand --part-size 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)'
             cand --server 'The tfLink-compatible API base URL'
+            cand --relay 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file'
+            cand --relay-key-file 'Read the relay''s API key from the first line of FILE'
+            cand --expires 'The link expires after DUR (like 90s, 30m, 24h, 7d) [default: the relay''s]'
+            cand --downloads 'The link works for N downloads [default: 1]'
+            cand --allow-ip 'Only clients whose address is in CIDR may use the link; repeatable'
             cand --connect-timeout 'Give up connecting to a host after SECS seconds'
             cand --idle-timeout 'Give up when no data arrives for SECS seconds'
             cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
@@ -44,6 +52,7 @@ set edit:completion:arg-completer[share] = {|@words|
             cand --ca-file 'Also trust the CA certificates in this PEM file (for a host with a private CA)'
             cand --json 'Print one JSON object on stdout instead of the two labelled lines'
             cand --qr 'Also show the passphrase as a QR code on the terminal (stderr)'
+            cand --no-receipt 'Keep no local receipt; `share revoke` and `share status` then need the manage token that --json prints'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -h 'Print help'
@@ -73,14 +82,63 @@ set edit:completion:arg-completer[share] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'share;revoke'= {
+            cand --manage-token-file 'Read the share''s manage token from the first line of FILE instead of a receipt'
+            cand --relay 'The relay the ID belongs to (with a LINK it is the link''s own)'
+            cand --connect-timeout 'Give up connecting to a host after SECS seconds'
+            cand --idle-timeout 'Give up when no data arrives for SECS seconds'
+            cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
+            cand --retries 'Retry a failed upload or an interrupted download up to N times'
+            cand --jobs 'Transfer up to N parts of a multi-part share at once'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (for a host with a private CA)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'share;status'= {
+            cand --manage-token-file 'Read the share''s manage token from the first line of FILE instead of a receipt'
+            cand --relay 'The relay the ID belongs to (with a LINK it is the link''s own)'
+            cand --connect-timeout 'Give up connecting to a host after SECS seconds'
+            cand --idle-timeout 'Give up when no data arrives for SECS seconds'
+            cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
+            cand --retries 'Retry a failed upload or an interrupted download up to N times'
+            cand --jobs 'Transfer up to N parts of a multi-part share at once'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (for a host with a private CA)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json 'Print the relay''s share object as JSON (with "link" when known)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'share;list'= {
+            cand --json 'Print a JSON array instead of one line per share'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'share;help'= {
             cand send 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
             cand receive 'Download a share, decrypt it and write the original files'
+            cand revoke 'Revoke a relay share: its link stops working at once, downloads in progress included'
+            cand status 'Show a relay share: its state, downloads left, expiry and what happened to it'
+            cand list 'List the relay shares sent from this account on this machine (from the receipts)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'share;help;send'= {
         }
         &'share;help;receive'= {
+        }
+        &'share;help;revoke'= {
+        }
+        &'share;help;status'= {
+        }
+        &'share;help;list'= {
         }
         &'share;help;help'= {
         }

@@ -28,6 +28,9 @@ complete -c share -n "__fish_share_needs_command" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_needs_command" -s V -l version -d 'Print version'
 complete -c share -n "__fish_share_needs_command" -f -a "send" -d 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
 complete -c share -n "__fish_share_needs_command" -f -a "receive" -d 'Download a share, decrypt it and write the original files'
+complete -c share -n "__fish_share_needs_command" -f -a "revoke" -d 'Revoke a relay share: its link stops working at once, downloads in progress included'
+complete -c share -n "__fish_share_needs_command" -f -a "status" -d 'Show a relay share: its state, downloads left, expiry and what happened to it'
+complete -c share -n "__fish_share_needs_command" -f -a "list" -d 'List the relay shares sent from this account on this machine (from the receipts)'
 complete -c share -n "__fish_share_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c share -n "__fish_share_using_subcommand send" -l name -d 'With `-`: the file name the receiver gets [default: stdin]' -r
 complete -c share -n "__fish_share_using_subcommand send" -l passphrase-out -d 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone' -r -F
@@ -36,6 +39,11 @@ complete -c share -n "__fish_share_using_subcommand send" -s r -l recipient -d '
 complete -c share -n "__fish_share_using_subcommand send" -s R -l recipients-file -d 'Encrypt to every public key in FILE (one per line, # comments); repeatable' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -l part-size -d 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)' -r
 complete -c share -n "__fish_share_using_subcommand send" -l server -d 'The tfLink-compatible API base URL' -r
+complete -c share -n "__fish_share_using_subcommand send" -l relay -d 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file' -r
+complete -c share -n "__fish_share_using_subcommand send" -l relay-key-file -d 'Read the relay\'s API key from the first line of FILE' -r -F
+complete -c share -n "__fish_share_using_subcommand send" -l expires -d 'The link expires after DUR (like 90s, 30m, 24h, 7d) [default: the relay\'s]' -r
+complete -c share -n "__fish_share_using_subcommand send" -l downloads -d 'The link works for N downloads [default: 1]' -r
+complete -c share -n "__fish_share_using_subcommand send" -l allow-ip -d 'Only clients whose address is in CIDR may use the link; repeatable' -r
 complete -c share -n "__fish_share_using_subcommand send" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r
 complete -c share -n "__fish_share_using_subcommand send" -l idle-timeout -d 'Give up when no data arrives for SECS seconds' -r
 complete -c share -n "__fish_share_using_subcommand send" -l timeout -d 'Give up when the whole transfer, retries included, takes longer than SECS seconds' -r
@@ -44,6 +52,7 @@ complete -c share -n "__fish_share_using_subcommand send" -l jobs -d 'Transfer u
 complete -c share -n "__fish_share_using_subcommand send" -l ca-file -d 'Also trust the CA certificates in this PEM file (for a host with a private CA)' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -l json -d 'Print one JSON object on stdout instead of the two labelled lines'
 complete -c share -n "__fish_share_using_subcommand send" -l qr -d 'Also show the passphrase as a QR code on the terminal (stderr)'
+complete -c share -n "__fish_share_using_subcommand send" -l no-receipt -d 'Keep no local receipt; `share revoke` and `share status` then need the manage token that --json prints'
 complete -c share -n "__fish_share_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c share -n "__fish_share_using_subcommand send" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand send" -s V -l version -d 'Print version'
@@ -62,6 +71,35 @@ complete -c share -n "__fish_share_using_subcommand receive" -l json -d 'Print o
 complete -c share -n "__fish_share_using_subcommand receive" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c share -n "__fish_share_using_subcommand receive" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand receive" -s V -l version -d 'Print version'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive help" -f -a "send" -d 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive help" -f -a "receive" -d 'Download a share, decrypt it and write the original files'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c share -n "__fish_share_using_subcommand revoke" -l manage-token-file -d 'Read the share\'s manage token from the first line of FILE instead of a receipt' -r -F
+complete -c share -n "__fish_share_using_subcommand revoke" -l relay -d 'The relay the ID belongs to (with a LINK it is the link\'s own)' -r
+complete -c share -n "__fish_share_using_subcommand revoke" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand revoke" -l idle-timeout -d 'Give up when no data arrives for SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand revoke" -l timeout -d 'Give up when the whole transfer, retries included, takes longer than SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand revoke" -l retries -d 'Retry a failed upload or an interrupted download up to N times' -r
+complete -c share -n "__fish_share_using_subcommand revoke" -l jobs -d 'Transfer up to N parts of a multi-part share at once' -r
+complete -c share -n "__fish_share_using_subcommand revoke" -l ca-file -d 'Also trust the CA certificates in this PEM file (for a host with a private CA)' -r -F
+complete -c share -n "__fish_share_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c share -n "__fish_share_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c share -n "__fish_share_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c share -n "__fish_share_using_subcommand status" -l manage-token-file -d 'Read the share\'s manage token from the first line of FILE instead of a receipt' -r -F
+complete -c share -n "__fish_share_using_subcommand status" -l relay -d 'The relay the ID belongs to (with a LINK it is the link\'s own)' -r
+complete -c share -n "__fish_share_using_subcommand status" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand status" -l idle-timeout -d 'Give up when no data arrives for SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand status" -l timeout -d 'Give up when the whole transfer, retries included, takes longer than SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand status" -l retries -d 'Retry a failed upload or an interrupted download up to N times' -r
+complete -c share -n "__fish_share_using_subcommand status" -l jobs -d 'Transfer up to N parts of a multi-part share at once' -r
+complete -c share -n "__fish_share_using_subcommand status" -l ca-file -d 'Also trust the CA certificates in this PEM file (for a host with a private CA)' -r -F
+complete -c share -n "__fish_share_using_subcommand status" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c share -n "__fish_share_using_subcommand status" -l json -d 'Print the relay\'s share object as JSON (with "link" when known)'
+complete -c share -n "__fish_share_using_subcommand status" -s h -l help -d 'Print help'
+complete -c share -n "__fish_share_using_subcommand status" -s V -l version -d 'Print version'
+complete -c share -n "__fish_share_using_subcommand list" -l json -d 'Print a JSON array instead of one line per share'
+complete -c share -n "__fish_share_using_subcommand list" -s h -l help -d 'Print help'
+complete -c share -n "__fish_share_using_subcommand list" -s V -l version -d 'Print version'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "send" -d 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "receive" -d 'Download a share, decrypt it and write the original files'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "revoke" -d 'Revoke a relay share: its link stops working at once, downloads in progress included'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "status" -d 'Show a relay share: its state, downloads left, expiry and what happened to it'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "list" -d 'List the relay shares sent from this account on this machine (from the receipts)'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -53,6 +53,12 @@ pub enum Command {
     Send(SendArgs),
     /// Download a share, decrypt it and write the original files.
     Receive(ReceiveArgs),
+    /// Revoke a relay share: its link stops working at once, downloads in progress included.
+    Revoke(ManageArgs),
+    /// Show a relay share: its state, downloads left, expiry and what happened to it.
+    Status(StatusArgs),
+    /// List the relay shares sent from this account on this machine (from the receipts).
+    List(ListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,12 +119,107 @@ pub struct SendArgs {
     #[command(flatten)]
     pub host: HostArgs,
 
+    #[command(flatten)]
+    pub relay: RelayArgs,
+
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub quiet: bool,
 
     #[command(flatten)]
     pub network: NetworkArgs,
+}
+
+/// A share relay instead of tfLink, and what it should allow.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Relay")]
+pub struct RelayArgs {
+    /// Store the share on this share relay instead of tfLink: a link limited in downloads,
+    /// time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or
+    /// --relay-key-file.
+    #[arg(long, value_name = "URL", env = "SHARE_RELAY", hide_env_values = true)]
+    pub relay: Option<String>,
+
+    /// Read the relay's API key from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub relay_key_file: Option<PathBuf>,
+
+    /// The link expires after DUR (like 90s, 30m, 24h, 7d) [default: the relay's].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub expires: Option<std::time::Duration>,
+
+    /// The link works for N downloads [default: 1].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub downloads: Option<u32>,
+
+    /// Only clients whose address is in CIDR may use the link; repeatable.
+    #[arg(long = "allow-ip", value_name = "CIDR")]
+    pub allow_ips: Vec<String>,
+
+    /// Keep no local receipt; `share revoke` and `share status` then need the manage token
+    /// that --json prints.
+    #[arg(long)]
+    pub no_receipt: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!("\
+The share is found in the receipts that `share send --relay` keeps, or, with
+SHARE_MANAGE_TOKEN or --manage-token-file, given by its LINK (or its ID and --relay).
+
+Examples:
+  share revoke https://relay.example/s/…
+  SHARE_MANAGE_TOKEN=… share revoke --relay https://relay.example ID
+
+", exit_codes!()))]
+pub struct ManageArgs {
+    /// The share's link, or its id.
+    #[arg(value_name = "LINK|ID")]
+    pub share: String,
+
+    /// Read the share's manage token from the first line of FILE instead of a receipt.
+    #[arg(long, value_name = "FILE")]
+    pub manage_token_file: Option<PathBuf>,
+
+    /// The relay the ID belongs to (with a LINK it is the link's own).
+    #[arg(long, value_name = "URL", env = "SHARE_RELAY", hide_env_values = true)]
+    pub relay: Option<String>,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!("\
+Examples:
+  share status https://relay.example/s/…
+  share status --json ID
+
+", exit_codes!()))]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub manage: ManageArgs,
+
+    /// Print the relay's share object as JSON (with "link" when known).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!("\
+Examples:
+  share list
+  share list --json | jq -r '.[].link'
+
+", exit_codes!()))]
+pub struct ListArgs {
+    /// Print a JSON array instead of one line per share.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +342,11 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| {
             format!("`{text}` is not a size of at least 1024 bytes (like 95M or 500000)")
         })
+}
+
+/// A duration like `90s`, `30m`, `24h` or `7d`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    share_proto::units::parse_duration(text).map_err(|err| err.to_string())
 }
 
 #[cfg(test)]

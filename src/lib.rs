@@ -20,6 +20,9 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
         match cli.command {
             cli::Command::Send(args) => cmd::send::run(args, &env).await,
             cli::Command::Receive(args) => cmd::receive::run(args, &env).await,
+            cli::Command::Revoke(args) => cmd::manage::revoke(args, &env).await,
+            cli::Command::Status(args) => cmd::manage::status(args, &env).await,
+            cli::Command::List(args) => cmd::manage::list(&args),
         }
     };
     let outcome = tokio::select! {

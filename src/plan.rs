@@ -19,6 +19,11 @@ pub const USER_ID_ENV: &str = "TFLINK_USER_ID";
 /// See [`USER_ID_ENV`].
 pub const AUTH_TOKEN_ENV: &str = "TFLINK_AUTH_TOKEN";
 
+/// The environment variable with a relay's API key (never a flag value).
+pub const RELAY_KEY_ENV: &str = "SHARE_RELAY_KEY";
+/// The environment variable with a relay share's manage token.
+pub const MANAGE_TOKEN_ENV: &str = "SHARE_MANAGE_TOKEN";
+
 /// Everything share reads from its environment, read once. Secrets stay secret types.
 #[derive(Default)]
 pub struct Environment {
@@ -30,6 +35,10 @@ pub struct Environment {
     pub tflink_user_id: Option<String>,
     /// `TFLINK_AUTH_TOKEN`, when set and not empty.
     pub tflink_auth_token: Option<SecretString>,
+    /// `SHARE_RELAY_KEY`, the relay's API key, when set and not empty.
+    pub relay_key: Option<SecretString>,
+    /// `SHARE_MANAGE_TOKEN`, a relay share's manage token, when set and not empty.
+    pub manage_token: Option<SecretString>,
     /// `GITHUB_ACTIONS=true`: the passphrase is masked in the job log.
     pub github_actions: bool,
     /// Whether standard input is a terminal (a prompt is possible).
@@ -51,6 +60,8 @@ impl Environment {
             passphrase_not_utf8: raw_passphrase.is_some_and(|value| value.to_str().is_none()),
             tflink_user_id: non_empty(USER_ID_ENV),
             tflink_auth_token: non_empty(AUTH_TOKEN_ENV).map(SecretString::from),
+            relay_key: non_empty(RELAY_KEY_ENV).map(SecretString::from),
+            manage_token: non_empty(MANAGE_TOKEN_ENV).map(SecretString::from),
             github_actions: std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true"),
             stdin_is_terminal: std::io::stdin().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
@@ -97,6 +108,54 @@ impl Environment {
     }
 }
 
+/// Refuses the relay-only flags without a relay: tfLink can do none of them.
+pub fn check_relay_flags(args: &crate::cli::RelayArgs) -> Result<()> {
+    if args.relay.is_some() {
+        return Ok(());
+    }
+    let given = [
+        ("--expires", args.expires.is_some()),
+        ("--downloads", args.downloads.is_some()),
+        ("--allow-ip", !args.allow_ips.is_empty()),
+        ("--relay-key-file", args.relay_key_file.is_some()),
+        ("--no-receipt", args.no_receipt),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+        return Err(Failure::new(Kind::Usage, format!("{flag} needs a relay"))
+            .hint("tfLink links last 7 days for anyone who has them; give --relay URL (or set SHARE_RELAY) to limit and revoke links")
+            .into());
+    }
+    Ok(())
+}
+
+/// Checks one `--allow-ip` value: an IP address, or an address and a prefix length.
+pub fn check_cidr(text: &str) -> Result<String> {
+    let text = text.trim();
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (text, None),
+    };
+    let valid = match address.parse::<std::net::IpAddr>() {
+        Ok(ip) => {
+            let most = if ip.is_ipv4() { 32 } else { 128 };
+            prefix.is_none_or(|prefix| {
+                prefix.bytes().all(|byte| byte.is_ascii_digit())
+                    && prefix.parse::<u8>().is_ok_and(|length| length <= most)
+            })
+        }
+        Err(_) => false,
+    };
+    if !valid {
+        return Err(Failure::new(
+            Kind::Usage,
+            format!("--allow-ip {text} is not an address or a CIDR range"),
+        )
+        .hint("give an address like 203.0.113.7 or a range like 10.0.0.0/8 or 2001:db8::/32")
+        .into());
+    }
+    Ok(text.to_owned())
+}
+
 /// The timeouts, retries and parallelism of the network flags.
 pub fn timeouts(args: &NetworkArgs) -> Timeouts {
     Timeouts {
@@ -124,6 +183,32 @@ pub fn network(args: &NetworkArgs) -> Result<Network> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allow_ip_takes_addresses_and_ranges_only() {
+        for good in ["10.0.0.0/8", "203.0.113.7", "2001:db8::/32", "::1"] {
+            assert_eq!(check_cidr(good).unwrap(), good);
+        }
+        for bad in ["10.0.0.0/33", "10.0.0/8", "example.com", "10.0.0.0/+8", "", "::/129"] {
+            assert!(check_cidr(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn relay_flags_without_a_relay_are_usage_errors() {
+        let mut args = crate::cli::RelayArgs {
+            relay: None,
+            relay_key_file: None,
+            expires: None,
+            downloads: Some(3),
+            allow_ips: Vec::new(),
+            no_receipt: false,
+        };
+        let err = check_relay_flags(&args).unwrap_err();
+        assert!(err.to_string().starts_with("--downloads needs a relay"));
+        args.relay = Some("http://127.0.0.1:8080".into());
+        check_relay_flags(&args).unwrap();
+    }
 
     #[test]
     fn an_account_needs_both_variables() {

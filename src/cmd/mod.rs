@@ -1,4 +1,5 @@
 //! One module per subcommand: orchestration only.
 
+pub mod manage;
 pub mod receive;
 pub mod send;

@@ -25,6 +25,7 @@ use share_client::multipart::index::{self, Index};
 use share_client::payload::unpack::{self, Unpacked, Written};
 use share_client::stream::digest::{HashingReader, PayloadDigest};
 use share_client::transport::reach::PartRule;
+use share_client::transport::relay;
 use share_client::{crypto, payload::names, transport as host};
 
 /// The name given to an arbitrary age file when its link has no usable one.
@@ -180,6 +181,9 @@ async fn download_and_decrypt(
     key: Key,
     destination: Option<Destination>,
 ) -> Result<Received> {
+    if relay::is_relay_link(&plan.link) {
+        return receive_from_relay(plan, key, destination).await;
+    }
     let client = plan.network.download_client()?;
     let mut download = host::download(&client, &plan.link, &plan.network).await?;
     let first = match download.body.next().await {
@@ -226,6 +230,92 @@ async fn download_and_decrypt(
         .take_until(Box::pin(share_client::local::cleanup::stopped()));
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
     decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await
+}
+
+/// A relay link: view it (consuming nothing), claim one download unless a ticket from an
+/// earlier run is still valid, keep the ticket in the resume directory until the share has
+/// been received, stream the content through decryption, and confirm completion.
+async fn receive_from_relay(
+    plan: &Plan,
+    key: Key,
+    destination: Option<Destination>,
+) -> Result<Received> {
+    // API calls never follow redirects; the content may (the download policy applies).
+    let api = plan.network.upload_client()?;
+    let resume = ResumeDir::open(&plan.link)?;
+    let claim = match relay::load_ticket(resume.path()) {
+        Some(claim) => {
+            report::status(
+                plan.quiet,
+                "downloading again with the ticket of the previous attempt (no second download is used)",
+            );
+            claim
+        }
+        None => {
+            // The view says why a link cannot be used before anything is consumed.
+            relay::view(&api, &plan.link).await?;
+            let claim = relay::claim(&api, &plan.link).await?;
+            relay::save_ticket(resume.path(), &claim)?;
+            claim
+        }
+    };
+    let _leftover =
+        share_client::local::cleanup::register_resume(resume.path(), relay::holds_ticket);
+    let content_url = Url::parse(&claim.content_url)?;
+    let client = plan.network.download_client()?;
+    let download = match host::download::download_limited(
+        &client,
+        &content_url,
+        &plan.network,
+        claim.size,
+    )
+    .await
+    {
+        Ok(download) => download,
+        Err(err) => {
+            if share_client::error::kind_of(&err) == Some(Kind::NotFound) {
+                resume.remove();
+            }
+            return Err(err);
+        }
+    };
+    let show = progress::visible(plan.quiet);
+    let bar = progress::bytes_bar(Some(claim.size), "Downloading", show && !matches!(key, Key::Prompt));
+    let body = download
+        .body
+        .take_until(Box::pin(share_client::local::cleanup::stopped()));
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
+    let received = decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await;
+    match received {
+        Ok(received) => {
+            resume.remove();
+            if let Err(err) = relay::complete(&api, &claim).await {
+                report::status(
+                    plan.quiet,
+                    &format!(
+                        "the relay was not told the download is complete ({}); it deletes the content when the ticket expires",
+                        share_client::error::what_happened(&err)
+                    ),
+                );
+            }
+            Ok(received)
+        }
+        Err(err) => {
+            let kind = share_client::error::kind_of(&err);
+            if matches!(kind, Some(Kind::NotFound | Kind::BadPayload)) {
+                resume.remove();
+                return Err(err);
+            }
+            share_client::local::cleanup::mark(share_client::local::cleanup::Done::Resumable);
+            let Some(kind) = kind else { return Err(err) };
+            Err(Failure::new(kind, share_client::error::what_happened(&err))
+                .hint(format!(
+                    "the link is not used up: run the same command again before {} to retry with this download",
+                    claim.ticket_expires_at
+                ))
+                .into())
+        }
+    }
 }
 
 /// The rest of an index whose first chunk has arrived, up to its size limit.
@@ -416,6 +506,10 @@ fn placed(placed: Vec<share_client::local::destination::Placed>) -> Vec<Received
 /// The file name for an arbitrary age file: the link's last segment without `.age`, if it
 /// is a safe name, else a fixed fallback.
 pub fn link_file_name(link: &Url) -> String {
+    // A relay link ends in its token, which must never become a file name.
+    if relay::is_relay_link(link) {
+        return FALLBACK_NAME.to_owned();
+    }
     let last = link
         .path_segments()
         .and_then(|mut segments| segments.next_back())

@@ -25,7 +25,11 @@ use share_client::error::{Failure, Kind, local_io};
 use share_client::multipart::index::{self, Index};
 use share_client::payload::pack::Payload;
 use share_client::stream::digest::{HashingWriter, PayloadDigest};
+use share_client::local::receipts::{self, Receipt};
+use share_client::transport::host::{Host, TfLink};
+use share_client::transport::relay::{self, RelayTarget, ShareOptions};
 use share_client::{crypto, crypto::passphrase, multipart::spool, stream::pipe, transport as host};
+use share_proto::relay::CreatedShare;
 
 /// Everything `send` will do, decided before any network I/O.
 pub struct Plan {
@@ -33,8 +37,10 @@ pub struct Plan {
     /// The largest ciphertext one upload carries; more is split into parts.
     pub part_size: u64,
     pub network: host::Network,
-    pub endpoint: Url,
-    pub account: Option<host::Account>,
+    /// Where the ciphertext goes: tfLink or a relay.
+    pub host: Host,
+    /// Whether a relay share's receipt is kept.
+    pub keep_receipt: bool,
     /// The user's own passphrase, already read and checked; `None` means generate one.
     pub own_passphrase: Option<SecretString>,
     /// Public keys to encrypt to instead of a passphrase (none: a passphrase share).
@@ -50,8 +56,35 @@ pub struct Plan {
 /// Validates flags, environment and inputs. Fails with exit 2 (or 7 for unreadable input)
 /// before anything is encrypted or sent.
 pub fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
-    let endpoint = host::upload_endpoint(&host::parse_user_url(&args.host.server, "--server")?);
-    let account = env.account()?;
+    crate::plan::check_relay_flags(&args.relay)?;
+    let host = match &args.relay.relay {
+        Some(relay) => {
+            let base = host::parse_user_url(relay, "--relay")?;
+            let key = match &args.relay.relay_key_file {
+                Some(path) => Some(relay::read_key_file(path)?),
+                None => env.relay_key.clone(),
+            };
+            let allow_ips = args
+                .relay
+                .allow_ips
+                .iter()
+                .map(|text| crate::plan::check_cidr(text))
+                .collect::<Result<Vec<_>>>()?;
+            Host::Relay(RelayTarget::new(
+                base,
+                key,
+                ShareOptions {
+                    expires_in: args.relay.expires,
+                    max_downloads: args.relay.downloads.unwrap_or(1),
+                    allow_ips,
+                },
+            ))
+        }
+        None => Host::TfLink(TfLink {
+            endpoint: host::upload_endpoint(&host::parse_user_url(&args.host.server, "--server")?),
+            account: env.account()?,
+        }),
+    };
     let format = match (args.json, &args.passphrase_out) {
         (true, _) => SendFormat::Json,
         (false, Some(_)) => SendFormat::LinkOnly,
@@ -83,13 +116,12 @@ pub fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         None => None,
     };
     let network = crate::plan::network(&args.network)?;
-    if args.part_size > host::MAX_UPLOAD_BYTES {
+    if let Some(largest) = host.profile().largest_upload.filter(|largest| args.part_size > *largest) {
         return Err(Failure::new(
             Kind::Usage,
             format!(
-                "--part-size {} is over the host's limit of {} bytes",
+                "--part-size {} is over the host's limit of {largest} bytes",
                 args.part_size,
-                host::MAX_UPLOAD_BYTES
             ),
         )
         .hint("leave --part-size out, or give a smaller one")
@@ -100,8 +132,8 @@ pub fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         part_size: args.part_size,
         payload: Arc::new(payload),
         network,
-        endpoint,
-        account,
+        keep_receipt: !args.relay.no_receipt,
+        host,
         own_passphrase,
         recipient_texts: recipients.iter().map(|(text, _)| text.clone()).collect(),
         recipients: Arc::new(recipients.into_iter().map(|(_, key)| key).collect()),
@@ -182,9 +214,19 @@ pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
             .hint("nothing was shared; try again, or allow more time with --timeout")
         })??;
 
-    let expires_at = plan.account.is_none().then(|| {
-        humantime::format_rfc3339_seconds(SystemTime::now() + host::ANONYMOUS_RETENTION).to_string()
-    });
+    let expires_at = plan.host.expires_at();
+    let created = match &plan.host {
+        Host::Relay(relay) => relay.created().cloned(),
+        Host::TfLink(_) => None,
+    };
+    if let (Some(created), Host::Relay(relay)) = (&created, &plan.host) {
+        if env.github_actions {
+            crate::ui::report::mask_in_github_actions(&SecretString::from(created.manage_token.as_str()));
+        }
+        if plan.keep_receipt {
+            keep_receipt(created, &relay.base, plan.quiet);
+        }
+    }
     if let (Some(file), Some(passphrase)) = (passphrase_file, secret.passphrase()) {
         file.write(passphrase)?;
     }
@@ -208,15 +250,26 @@ pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
         ciphertext_size: uploaded.ciphertext_size,
         parts: uploaded.parts,
         sha256: uploaded.sha256,
+        id: created.as_ref().map(|created| created.id.as_str()),
+        max_downloads: created.as_ref().map(|created| created.max_downloads),
+        manage_token: created.as_ref().map(|created| created.manage_token.as_str()),
     };
     output::print_send(&report, plan.format)?;
     if let (true, Some(passphrase)) = (plan.qr, secret.passphrase()) {
         crate::ui::qr::show(passphrase, plan.quiet);
     }
     if show_status {
-        let expiry = match &expires_at {
-            Some(when) => format!("the link expires in 7 days ({when})"),
-            None => "account uploads are kept as long as your tfLink account keeps them".to_owned(),
+        let expiry = match (&created, &expires_at) {
+            (Some(created), _) => format!(
+                "the link works for {} until {}; `share revoke {}` ends it sooner",
+                downloads_text(created.max_downloads),
+                created.expires_at,
+                created.link
+            ),
+            (None, Some(when)) => format!("the link expires in 7 days ({when})"),
+            (None, None) => {
+                "account uploads are kept as long as your tfLink account keeps them".to_owned()
+            }
         };
         let where_passphrase = match &plan.passphrase_out {
             Some(path) => format!(" (the passphrase is in {})", path.display()),
@@ -237,6 +290,38 @@ pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// "1 download", "3 downloads".
+fn downloads_text(count: u32) -> String {
+    if count == 1 {
+        "1 download".to_owned()
+    } else {
+        format!("{count} downloads")
+    }
+}
+
+/// Keeps the receipt of a relay share, so `share revoke` and `share status` find it. A
+/// receipt that cannot be written is reported, not fatal: the share exists either way.
+fn keep_receipt(created: &CreatedShare, relay: &Url, quiet: bool) {
+    let receipt = Receipt {
+        id: created.id.clone(),
+        link: created.link.clone(),
+        relay: relay.to_string(),
+        manage_token: created.manage_token.clone(),
+        created_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        expires_at: created.expires_at.clone(),
+        max_downloads: created.max_downloads,
+    };
+    if let Err(err) = receipts::save(&receipt) {
+        report::status(
+            quiet,
+            &format!(
+                "warning: {}; without it, revoke with the manage token that --json prints",
+                share_client::error::one_line(&err)
+            ),
+        );
+    }
 }
 
 /// What the share is encrypted to: a passphrase (with its scrypt work factor) or public keys.
@@ -287,7 +372,9 @@ const MAX_PREFIX: u64 = 1024;
 async fn upload_share(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
     let client = host::LazyUploadClient::new(&plan.network);
     let bar = progress::bytes_bar(None, "Uploading", progress::visible(plan.quiet));
-    let result = if crypto::ciphertext_len(MAX_PREFIX, plan.payload.len()) <= plan.part_size {
+    let fits_one_upload = !plan.host.profile().splits
+        || crypto::ciphertext_len(MAX_PREFIX, plan.payload.len()) <= plan.part_size;
+    let result = if fits_one_upload {
         with_retries(plan, &bar, || upload_streaming(plan, secret, &client, &bar)).await
     } else {
         upload_in_parts(plan, secret, &client, &bar).await
@@ -424,7 +511,7 @@ async fn upload_streaming(
         mime: "application/octet-stream",
     };
     let uploaded =
-        counted.settle(host::upload(client, &plan.endpoint, upload, plan.account.as_ref()).await);
+        counted.settle(plan.host.upload(client, upload).await);
     let encrypted = joined(encryption.await);
     match (uploaded, encrypted) {
         // A problem with the input explains a failed upload better than the upload error.
@@ -487,7 +574,7 @@ async fn upload_in_parts(
                 };
                 async move {
                     counted.settle(
-                        host::upload(client, &plan.endpoint, upload, plan.account.as_ref()).await,
+                        plan.host.upload(client, upload).await,
                     )
                 }
             })
@@ -518,7 +605,7 @@ async fn upload_in_parts(
             name: index::NEUTRAL_NAME,
             mime: "application/json",
         };
-        host::upload(client, &plan.endpoint, upload, plan.account.as_ref())
+        plan.host.upload(client, upload)
     })
     .await?;
     Ok(Uploaded {

@@ -11,8 +11,9 @@ use serde::Serialize;
 
 pub use share_client::error::{StdoutClosed, output_error as stdout_error};
 
-/// What `send` reports, as product.md's JSON object (version 1).
-#[derive(Debug, Serialize)]
+/// What `send` reports, as the README's JSON object (version 1). No `Debug`: it holds the
+/// passphrase.
+#[derive(Serialize)]
 pub struct SendReport<'a> {
     pub version: u32,
     pub link: &'a str,
@@ -24,6 +25,15 @@ pub struct SendReport<'a> {
     pub parts: u32,
     /// Computed only when the report is printed as JSON.
     pub sha256: Option<String>,
+    /// A relay share's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<&'a str>,
+    /// A relay share's download limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_downloads: Option<u32>,
+    /// A relay share's manage token (to revoke it, or see its status).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manage_token: Option<&'a str>,
 }
 
 /// How `send` prints its result.
@@ -86,4 +96,23 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
         .write_all(bytes)
         .and_then(|()| stdout.flush())
         .map_err(|err| stdout_error(&err))
+}
+
+/// Prints a result as one JSON document.
+pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let mut text = serde_json::to_string(value)?;
+    text.push('\n');
+    let result = write_stdout(text.as_bytes());
+    zeroize::Zeroize::zeroize(&mut text);
+    result
+}
+
+/// Prints lines of a result for people, each escaped: they may quote what a relay said.
+pub fn print_lines(lines: &[String]) -> Result<()> {
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(&crate::ui::report::printable(line));
+        text.push('\n');
+    }
+    write_stdout(text.as_bytes())
 }

@@ -12,6 +12,7 @@ mod interop;
 mod parts;
 mod receive_safety;
 mod recipients;
+mod relay;
 mod support;
 mod terminal;
 mod transport;

@@ -1,4 +1,4 @@
-//! The few kinds of failure that choose an exit code (product.md, "Exit codes").
+//! The few kinds of failure that choose an exit code (README, "Exit codes").
 //!
 //! Code anywhere in the crate reports a failure as an [`anyhow::Error`]; a failure whose
 //! kind matters to scripts carries a [`Failure`] somewhere in its chain. `main` looks for it
@@ -29,6 +29,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The process exit code documented for this kind (README, "Exit codes").
     pub fn exit_code(self) -> u8 {
         match self {
             Kind::Usage => 2,
@@ -49,12 +50,14 @@ impl Kind {
 /// paths, status codes and library error texts only.
 #[derive(Debug)]
 pub struct Failure {
+    /// Which documented exit code the failure leads to.
     pub kind: Kind,
     what: String,
     hint: Option<String>,
 }
 
 impl Failure {
+    /// A failure of `kind` described by `what` (one line, no secrets), without a hint yet.
     pub fn new(kind: Kind, what: impl Into<String>) -> Self {
         Failure {
             kind,

@@ -2,6 +2,7 @@
 //! private working directory and HOME.
 #![allow(dead_code)]
 
+pub mod relay;
 pub use share_testkit::{raw, tflink};
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,19 @@ impl Sandbox {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, bytes).unwrap();
         path
+    }
+
+    /// `share` with a clean environment (no host named), no terminal on stdin, run in the
+    /// working directory.
+    pub fn bare(&self) -> Command {
+        let mut command = Command::new(share_binary());
+        command
+            .current_dir(self.work())
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null());
+        command
     }
 
     /// `share` with a clean environment, no terminal on stdin, run in the working directory.

@@ -1,6 +1,10 @@
 //! The only module that touches `age`: building encryptors with an explicit scrypt work
 //! factor, predicting the exact ciphertext length, and opening untrusted age files with a
-//! work-factor cap, mapping every failure to the exit code product.md gives it.
+//! work-factor cap, mapping every failure to the exit code the README gives it.
+//!
+//! The files read and written are age v1
+//! (<https://github.com/C2SP/C2SP/blob/main/age.md>): its header and STREAM chunking fix
+//! the ciphertext length predicted here, and [`age_header`] checks the header's framing.
 
 pub mod age_header;
 pub mod passphrase;
@@ -15,6 +19,7 @@ use age::{DecryptError, Decryptor};
 
 use crate::crypto::age_header::HeaderProblem;
 use crate::error::{Failure, Kind};
+use crate::stream::CHUNK;
 
 /// The work factor (log2 N) for generated passphrases: their 110 bits of entropy protect
 /// them, not the KDF, so scrypt can be cheap (about 1 MiB and a few milliseconds).
@@ -22,9 +27,6 @@ pub const GENERATED_WORK_FACTOR: u8 = 10;
 
 /// The work factor for a user's own passphrase: the reference age CLI's default.
 pub const OWN_WORK_FACTOR: u8 = 18;
-
-/// Read buffer in front of the decryptor: several ciphertext chunks per refill.
-const READ_BUFFER: usize = 256 * 1024;
 
 /// Every age file starts with this (the version follows).
 const AGE_MAGIC: &[u8] = b"age-encryption.org/";
@@ -174,15 +176,20 @@ fn read_key_file(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
 
 /// A key that exists only in this process's memory, for spooling data (standard input)
 /// that must not reach the disk in the clear.
-pub struct EphemeralKey(age::x25519::Identity);
+pub(crate) struct EphemeralKey(age::x25519::Identity);
 
 impl EphemeralKey {
-    pub fn generate() -> Self {
+    /// A fresh X25519 identity, never written anywhere.
+    pub(crate) fn generate() -> Self {
         EphemeralKey(age::x25519::Identity::generate())
     }
 
     /// Encrypts all of `input` into `output`; returns the plaintext length and the output.
-    pub fn encrypt_all<R: Read, W: Write>(&self, mut input: R, output: W) -> io::Result<(u64, W)> {
+    pub(crate) fn encrypt_all<R: Read, W: Write>(
+        &self,
+        mut input: R,
+        output: W,
+    ) -> io::Result<(u64, W)> {
         let recipient = self.0.to_public();
         let encryptor =
             Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
@@ -193,7 +200,7 @@ impl EphemeralKey {
     }
 
     /// Reads back what [`EphemeralKey::encrypt_all`] wrote.
-    pub fn decrypt<R: Read>(&self, input: R) -> io::Result<impl Read + use<R>> {
+    pub(crate) fn decrypt<R: Read>(&self, input: R) -> io::Result<impl Read + use<R>> {
         let decryptor = Decryptor::new_buffered(BufReader::new(input)).map_err(io::Error::other)?;
         decryptor
             .decrypt(std::iter::once(&self.0 as &dyn age::Identity))
@@ -271,7 +278,9 @@ const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
 
 /// The input of an age file: binary as it came, or decoded from ASCII armor.
 pub enum Dearmored<R: Read> {
+    /// A binary age file, read as it came (after the bytes peeked to tell the two apart).
     Binary(Prefixed<R>),
+    /// An ASCII-armored age file, decoded, with its line length bounded.
     Armored(Box<ArmoredReader<BufReader<LineLimit<Prefixed<R>>>>>),
 }
 
@@ -297,7 +306,8 @@ pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<Checked<R>>> {
     } else {
         Dearmored::Binary(input)
     };
-    let mut input = BufReader::with_capacity(READ_BUFFER, dearmored);
+    // Several ciphertext chunks per refill of the buffer in front of the decryptor.
+    let mut input = BufReader::with_capacity(CHUNK, dearmored);
     let start = input.fill_buf().map_err(payload_read_error)?;
     if !start.starts_with(AGE_MAGIC) {
         return Err(

@@ -28,8 +28,11 @@ const STRENGTH_CHECK_PREFIX: usize = 100;
 /// Where a passphrase comes from, decided before any network I/O.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// The first line of this file (`--passphrase-file`).
     File(PathBuf),
+    /// The environment variable [`PASSPHRASE_ENV`].
     Env,
+    /// Asked for on the terminal, by the user interface.
     Prompt,
 }
 

@@ -128,6 +128,8 @@ pub async fn stopped() {
 /// Marks the current thread as writing plaintext until dropped.
 pub struct Busy(());
 
+/// Marks the current thread as writing plaintext: [`remove_all`] waits until the returned
+/// guard is dropped before it removes anything.
 pub fn busy() -> Busy {
     *lock(&BUSY) += 1;
     Busy(())

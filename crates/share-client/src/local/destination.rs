@@ -43,7 +43,9 @@ pub struct Destination {
 /// One file that was written, by its final path.
 #[derive(Debug, Clone)]
 pub struct Placed {
+    /// Where the file now is: under the `-o` directory (or the current one), or `-o` itself.
     pub path: PathBuf,
+    /// Its length in bytes.
     pub size: u64,
 }
 
@@ -85,6 +87,9 @@ impl Destination {
         })
     }
 
+    /// The hidden staging directory (`.share-partial-*`) to unpack into before [`commit`].
+    ///
+    /// [`commit`]: Destination::commit
     pub fn staging(&self) -> &Path {
         self.staging.path()
     }

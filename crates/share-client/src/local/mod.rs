@@ -5,3 +5,4 @@
 pub mod cleanup;
 pub mod destination;
 pub mod private;
+pub mod receipts;

@@ -57,6 +57,7 @@ pub enum NotPrivate {
     NotADirectory,
     /// Another user owns it.
     NotOurs,
+    /// Inspecting, creating or tightening it failed.
     Io(io::Error),
 }
 

@@ -85,6 +85,7 @@ impl ResumeDir {
         })
     }
 
+    /// The directory itself, where the checked parts (`part-NNNNN`) are kept.
     pub fn path(&self) -> &Path {
         &self.dir
     }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Failure, Kind};
+use crate::transport::network::is_web_url;
 use crate::transport::reach::PartRule;
 
 /// The value of `share_index` this version writes and reads.
@@ -26,20 +27,27 @@ pub const MAX_PARTS: usize = 10_000;
 /// The multipart filename of an index upload.
 pub const NEUTRAL_NAME: &str = "share-index.json";
 
+/// The index document, field for field as its JSON (`docs/format.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Index {
+    /// The index format version: [`VERSION`].
     pub share_index: u32,
     /// The total ciphertext size: the sum of the parts' sizes.
     pub size: u64,
+    /// The parts in ciphertext order, at least one and at most [`MAX_PARTS`].
     pub parts: Vec<Part>,
 }
 
+/// One part of a multi-part share: a consecutive byte range of the age file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Part {
+    /// Where the part is downloaded from: an http(s) link the part-link rule allows.
     pub url: String,
+    /// Its length in bytes, never zero.
     pub size: u64,
+    /// The SHA-256 of its bytes, as 64 lower-case hexadecimal digits.
     pub sha256: String,
 }
 
@@ -92,7 +100,7 @@ impl Index {
         for (number, part) in index.parts.iter().enumerate() {
             let url = Url::parse(&part.url)
                 .map_err(|_| malformed(&format!("part {} has no valid link", number + 1)))?;
-            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            if !is_web_url(&url) {
                 return Err(malformed(&format!(
                     "part {} does not link to http(s)",
                     number + 1

@@ -11,23 +11,31 @@ use anyhow::Result;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::stream::CHUNK;
 use crate::stream::digest::hex;
 use crate::stream::pipe;
 
 /// One part of the spooled ciphertext.
 #[derive(Debug, Clone)]
 pub struct SpooledPart {
+    /// Where the part starts in the spool file.
     pub offset: u64,
+    /// Its length in bytes: the part size, less for the last part.
     pub size: u64,
+    /// The SHA-256 of its bytes in lower-case hexadecimal, as the index lists it.
     pub sha256: String,
 }
 
 /// The spooled ciphertext, its parts, and the SHA-256 of the plaintext it encrypts (when
 /// one was computed).
 pub struct Spooled {
+    /// The unlinked temporary file holding the whole age file.
     pub file: File,
+    /// The ciphertext length in bytes: the sum of the parts' sizes.
     pub size: u64,
+    /// The parts in order, covering the file without gaps.
     pub parts: Vec<SpooledPart>,
+    /// The plaintext SHA-256 in lower-case hexadecimal, when one was asked for.
     pub sha256: Option<String>,
 }
 
@@ -39,7 +47,7 @@ pub fn encrypt_to_spool(
 ) -> Result<Spooled> {
     let file = tempfile::tempfile().map_err(|err| spool_error(&err))?;
     let writer = PartWriter {
-        out: BufWriter::with_capacity(pipe::CHUNK, file),
+        out: BufWriter::with_capacity(CHUNK, file),
         part_size,
         offset: 0,
         current: Sha256::new(),
@@ -129,7 +137,7 @@ pub fn read_range(
         let end = offset + size;
         while position < end {
             let want =
-                usize::try_from(end - position).map_or(pipe::CHUNK, |left| left.min(pipe::CHUNK));
+                usize::try_from(end - position).map_or(CHUNK, |left| left.min(CHUNK));
             let mut chunk = vec![0u8; want];
             let item = crate::local::private::read_exact_at(&file, &mut chunk, position)
                 .map(|()| Bytes::from(chunk));
@@ -149,16 +157,18 @@ pub fn read_range(
 pub struct StdinSpool {
     file: File,
     key: crate::crypto::EphemeralKey,
+    /// The length of what standard input held, in bytes.
     pub size: u64,
 }
 
 impl StdinSpool {
+    /// Reads standard input to its end into a new spool (exit 7 when that fails).
     pub fn read_stdin() -> Result<StdinSpool> {
         let file = tempfile::tempfile().map_err(|err| spool_error(&err))?;
         let key = crate::crypto::EphemeralKey::generate();
         let stdin = io::stdin().lock();
         let (size, writer) = key
-            .encrypt_all(stdin, BufWriter::with_capacity(pipe::CHUNK, file))
+            .encrypt_all(stdin, BufWriter::with_capacity(CHUNK, file))
             .map_err(|err| {
                 anyhow::Error::from(
                     crate::error::Failure::new(
@@ -182,7 +192,7 @@ impl StdinSpool {
         let mut file = self.file.try_clone()?;
         std::io::Seek::rewind(&mut file)?;
         self.key
-            .decrypt(std::io::BufReader::with_capacity(pipe::CHUNK, file))
+            .decrypt(std::io::BufReader::with_capacity(CHUNK, file))
     }
 }
 

@@ -7,6 +7,10 @@
 //! receive` uses it to tell a share payload from an arbitrary age file. Entries are
 //! directories and regular files only, stored with relative `/`-separated names, mode
 //! 0644/0755, uid/gid 0 and no owner names; names too long for ustar get a pax `path`.
+//!
+//! The archive follows the pax interchange format of POSIX.1-2008
+//! (<https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html#tag_20_92_13_03>);
+//! `docs/format.md` describes the payload as a whole.
 
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
@@ -19,25 +23,33 @@ use anyhow::Result;
 use crate::error::{Failure, Kind, io_text};
 use crate::multipart::spool::StdinSpool;
 use crate::payload::names;
+use crate::stream::CHUNK;
 
 /// The value of `SHARE.payload` this version writes and reads.
 pub const FORMAT_VERSION: &str = "1";
-pub const PAYLOAD_KEY: &str = "SHARE.payload";
-pub const FILES_KEY: &str = "SHARE.files";
+/// The pax keyword of the marker that says "this is a share payload", and its version.
+pub(crate) const PAYLOAD_KEY: &str = "SHARE.payload";
+/// The pax keyword of the marker that gives the number of regular files in the payload.
+pub(crate) const FILES_KEY: &str = "SHARE.files";
 
 const BLOCK: u64 = 512;
-const COPY_BUFFER: usize = 256 * 1024;
 
 /// What one entry of the payload holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
+    /// A directory: a header and no data.
     Directory,
-    File { size: u64 },
+    /// A regular file and its length.
+    File {
+        /// The file's length in bytes, as read when the payload was planned.
+        size: u64,
+    },
 }
 
 /// Where an entry's content is read from.
 #[derive(Clone)]
 pub enum Origin {
+    /// A file or directory on disk, at this path.
     Path(PathBuf),
     /// Standard input, spooled encrypted (see [`StdinSpool`]).
     Stdin(Arc<StdinSpool>),
@@ -55,8 +67,11 @@ impl std::fmt::Debug for Origin {
 /// One entry of the payload: its name inside the share and where it is read from.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The `/`-separated name inside the share (a directory's ends with `/`).
     pub name: String,
+    /// Where its content is read from.
     pub source: Origin,
+    /// Whether it is a directory or a file, and the file's length.
     pub content: Content,
     /// The tar header block(s) for this entry, built once so the length is known exactly.
     header: Vec<u8>,
@@ -156,10 +171,12 @@ impl Payload {
         self.marker.len() as u64 + entries + 2 * BLOCK
     }
 
+    /// Whether there is no entry at all (the marker and the end blocks are still written).
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// The entries in the order they are written, directories before their contents.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }
@@ -168,7 +185,7 @@ impl Payload {
     /// stream would no longer match its announced length, or its content what was read.
     pub fn write_to<W: Write>(&self, out: &mut W) -> Result<()> {
         out.write_all(&self.marker).map_err(sink_error)?;
-        let mut buffer = vec![0u8; COPY_BUFFER];
+        let mut buffer = vec![0u8; CHUNK];
         for entry in &self.entries {
             out.write_all(&entry.header).map_err(sink_error)?;
             if let Content::File { size } = entry.content {

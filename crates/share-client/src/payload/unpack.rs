@@ -7,6 +7,10 @@
 //! created outside the staging directory. Each failure is told apart: the input failing
 //! (network or authentication, classified by whoever produced it), the archive being
 //! malformed (exit 4), or writing locally failing (exit 7).
+//!
+//! The archive is read as the pax interchange format of POSIX.1-2008
+//! (<https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html#tag_20_92_13_03>),
+//! limited to what `docs/format.md` allows.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -21,11 +25,10 @@ use crate::crypto;
 use crate::error::{Failure, Kind, local_io};
 use crate::payload::names;
 use crate::payload::pack::{FILES_KEY, FORMAT_VERSION, PAYLOAD_KEY};
+use crate::stream::CHUNK;
 
 /// The most entries a payload may hold.
 pub const MAX_ENTRIES: usize = 100_000;
-
-const COPY_BUFFER: usize = 256 * 1024;
 
 /// Enough leading plaintext to hold the marker: its header block and its records.
 pub const MARKER_PEEK: usize = 1024;
@@ -33,19 +36,23 @@ pub const MARKER_PEEK: usize = 1024;
 /// What the marker at the start of a share payload says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Marker {
+    /// `SHARE.files`: how many regular files the payload holds.
     pub files: u64,
 }
 
 /// One regular file written, by its `/`-separated name inside the share.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
+    /// The file's name inside the share, checked by [`names::problem_with_path`].
     pub name: String,
+    /// Its length in bytes.
     pub size: u64,
 }
 
 /// Everything a payload produced in the staging directory.
 #[derive(Debug, Default)]
 pub struct Unpacked {
+    /// Every regular file, in the order the payload held them.
     pub files: Vec<Written>,
     /// The first components of all names, in order of appearance, with whether each is a
     /// directory: what gets moved into place.
@@ -291,7 +298,7 @@ pub fn unpack<R: Read>(input: R, marker: Marker, staging: &Path) -> Result<Unpac
     let mut archive = tar::Archive::new(reader);
     let mut unpacked = Unpacked::default();
     let mut seen = HashSet::new();
-    let mut buffer = vec![0u8; COPY_BUFFER];
+    let mut buffer = vec![0u8; CHUNK];
     each_entry(&mut archive, &failure, |item| {
         let Item {
             name,
@@ -358,7 +365,7 @@ pub fn unpack<R: Read>(input: R, marker: Marker, staging: &Path) -> Result<Unpac
 pub fn unpack_single_to<R: Read, W: Write>(input: R, out: &mut W) -> Result<u64> {
     let Input { reader, failure } = Input::new(input);
     let mut archive = tar::Archive::new(reader);
-    let mut buffer = vec![0u8; COPY_BUFFER];
+    let mut buffer = vec![0u8; CHUNK];
     let mut written = None;
     each_entry(&mut archive, &failure, |item| {
         match item.entry_type {
@@ -395,7 +402,7 @@ pub fn copy_raw<R: Read, W: Write>(
         mut reader,
         failure,
     } = Input::new(input);
-    let mut buffer = vec![0u8; COPY_BUFFER];
+    let mut buffer = vec![0u8; CHUNK];
     copy(&mut reader, out, &mut buffer, &failure, on_write_error)
 }
 

@@ -8,22 +8,22 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
-/// Bytes handed to the hashing thread at a time.
-const BATCH: usize = 256 * 1024;
+use super::CHUNK;
 
 /// Batches in flight to the hashing thread.
 const DEPTH: usize = 8;
 
 /// A SHA-256 whose work happens on its own thread. Dropped unfinished (the transfer
 /// failed), it still waits for its thread, so no thread outlives it.
-pub struct BackgroundSha256 {
+pub(crate) struct BackgroundSha256 {
     batch: Vec<u8>,
     sender: Option<SyncSender<Vec<u8>>>,
     worker: Option<JoinHandle<[u8; 32]>>,
 }
 
 impl BackgroundSha256 {
-    pub fn new() -> Self {
+    /// Starts the hashing thread.
+    pub(crate) fn new() -> Self {
         let (sender, receiver) = sync_channel::<Vec<u8>>(DEPTH);
         let worker = std::thread::spawn(move || {
             let mut hasher = Sha256::new();
@@ -33,19 +33,20 @@ impl BackgroundSha256 {
             hasher.finalize().into()
         });
         BackgroundSha256 {
-            batch: Vec::with_capacity(BATCH),
+            batch: Vec::with_capacity(CHUNK),
             sender: Some(sender),
             worker: Some(worker),
         }
     }
 
-    pub fn update(&mut self, mut data: &[u8]) {
+    /// Adds `data`, handing it to the thread a [`CHUNK`] at a time.
+    pub(crate) fn update(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
-            let take = data.len().min(BATCH - self.batch.len());
+            let take = data.len().min(CHUNK - self.batch.len());
             self.batch.extend_from_slice(&data[..take]);
             data = &data[take..];
-            if self.batch.len() == BATCH {
-                let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            if self.batch.len() == CHUNK {
+                let full = std::mem::replace(&mut self.batch, Vec::with_capacity(CHUNK));
                 if let Some(sender) = &self.sender {
                     // The worker only stops when this sender is dropped.
                     let _ = sender.send(full);
@@ -55,7 +56,7 @@ impl BackgroundSha256 {
     }
 
     /// The digest, as lower-case hexadecimal.
-    pub fn finish_hex(mut self) -> String {
+    pub(crate) fn finish_hex(mut self) -> String {
         if let Some(sender) = self.sender.take() {
             let _ = sender.send(std::mem::take(&mut self.batch));
         }
@@ -85,10 +86,12 @@ impl Default for BackgroundSha256 {
 pub struct PayloadDigest(Option<BackgroundSha256>);
 
 impl PayloadDigest {
+    /// A digest that hashes on its own thread when `wanted`, and does nothing otherwise.
     pub fn new(wanted: bool) -> Self {
         PayloadDigest(wanted.then(BackgroundSha256::new))
     }
 
+    /// Adds `data` to the digest, if one is computed.
     pub fn update(&mut self, data: &[u8]) {
         if let Some(hasher) = &mut self.0 {
             hasher.update(data);
@@ -108,10 +111,12 @@ pub struct HashingWriter<W> {
 }
 
 impl<W: Write> HashingWriter<W> {
+    /// Writes to `inner`, adding to `digest` the bytes `inner` accepted.
     pub fn new(inner: W, digest: PayloadDigest) -> Self {
         HashingWriter { inner, digest }
     }
 
+    /// The digest of everything written, in lower-case hexadecimal, if one was asked for.
     pub fn finish_hex(self) -> Option<String> {
         self.digest.finish_hex()
     }
@@ -136,10 +141,12 @@ pub struct HashingReader<R> {
 }
 
 impl<R: Read> HashingReader<R> {
+    /// Reads from `inner`, adding to `digest` every byte read.
     pub fn new(inner: R, digest: PayloadDigest) -> Self {
         HashingReader { inner, digest }
     }
 
+    /// The digest of everything read, in lower-case hexadecimal, if one was asked for.
     pub fn finish_hex(self) -> Option<String> {
         self.digest.finish_hex()
     }

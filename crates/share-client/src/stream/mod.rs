@@ -3,3 +3,11 @@
 
 pub mod digest;
 pub mod pipe;
+
+/// How many bytes the streaming code moves at a time: a chunk handed from encryption to
+/// the upload, a batch for the hashing thread, and the buffer of every file copy, spool
+/// and decryptor read. 256 KiB is four of age's 64 KiB STREAM chunks, large enough that
+/// what each chunk costs besides the cipher (a channel hand-off, a system call, an HTTP
+/// body frame) is small beside the cipher's work on it, and small enough that the
+/// [`pipe::DEPTH`] chunks in flight hold 2 MiB, so memory stays flat whatever the size.
+pub const CHUNK: usize = 256 * 1024;

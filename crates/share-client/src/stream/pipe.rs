@@ -6,15 +6,18 @@ use std::io::{self, Write};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 
-/// Bytes per chunk handed to the HTTP client.
-pub const CHUNK: usize = 256 * 1024;
+use super::CHUNK;
 
 /// Chunks in flight between the encryption thread and the upload.
 pub const DEPTH: usize = 8;
 
+/// The blocking side's end of the channel: chunks of up to [`CHUNK`] bytes, or the error
+/// that stopped the producer.
 pub type Sender = mpsc::Sender<io::Result<Bytes>>;
+/// The async side's end of the channel, read by [`into_stream`].
 pub type Receiver = mpsc::Receiver<io::Result<Bytes>>;
 
+/// A channel holding at most [`DEPTH`] chunks, so a producer faster than the upload waits.
 pub fn channel() -> (Sender, Receiver) {
     mpsc::channel(DEPTH)
 }
@@ -26,6 +29,7 @@ pub struct ChannelWriter {
 }
 
 impl ChannelWriter {
+    /// A writer that sends [`CHUNK`]-sized chunks into `sender`.
     pub fn new(sender: Sender) -> Self {
         ChannelWriter {
             sender,

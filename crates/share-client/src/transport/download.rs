@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use anyhow::Result;
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::{Stream, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderValue};
 use url::Url;
@@ -22,11 +22,13 @@ type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 /// A download in progress: its announced length and its bytes, resuming by itself.
 pub struct Download {
+    /// The length the host announced (`Content-Length`), if it did.
     pub content_length: Option<u64>,
     /// The URL that answered, after redirects.
     pub served_from: Url,
     /// The address of the peer that answered (a proxy's, behind one).
     pub peer: Option<IpAddr>,
+    /// The bytes, resuming by itself; its errors carry a [`Failure`] saying what went wrong.
     pub body: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
 }
 
@@ -35,6 +37,17 @@ pub struct Download {
 /// (checked against `Content-Range`) or, where the host ignores Range, restarted and the
 /// bytes already delivered skipped. All of these share `network.retries` attempts.
 pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -> Result<Download> {
+    download_limited(client, link, network, MAX_DOWNLOAD_BYTES).await
+}
+
+/// Like [`download`], but refusing more than `limit` bytes instead of [`MAX_DOWNLOAD_BYTES`]:
+/// for content whose size was announced by a host that stores larger files (a relay).
+pub async fn download_limited(
+    client: &reqwest::Client,
+    link: &Url,
+    network: &Network,
+    limit: u64,
+) -> Result<Download> {
     let mut attempts = 0;
     let response = loop {
         match request_download(client, link, None).await {
@@ -51,7 +64,7 @@ pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -
     };
     let content_length = response.content_length();
     if let Some(length) = content_length {
-        check_size(length)?;
+        check_size(length, limit)?;
     }
     let served_from = response.url().clone();
     let peer = response.remote_addr().map(|address| address.ip());
@@ -70,6 +83,7 @@ pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -
         total: content_length,
         validator,
         attempts,
+        limit,
     };
     let body = futures_util::stream::unfold(state, |mut state| async move {
         state.next_chunk().await.map(|item| (item, state))
@@ -83,11 +97,11 @@ pub async fn download(client: &reqwest::Client, link: &Url, network: &Network) -
     })
 }
 
-fn check_size(length: u64) -> Result<()> {
-    if length > MAX_DOWNLOAD_BYTES {
+fn check_size(length: u64, limit: u64) -> Result<()> {
+    if length > limit {
         return Err(Failure::new(
             Kind::Host,
-            format!("the host sent more than {MAX_DOWNLOAD_BYTES} bytes, more than any share file"),
+            format!("the host sent more than {limit} bytes, more than the share holds"),
         )
         .hint("check the link; nothing was written")
         .into());
@@ -114,6 +128,10 @@ async fn request_download(
         .await
         .map_err(|err| AttemptFailure::transport("download", link, &err))?;
     let status = response.status();
+    if crate::transport::relay::is_relay_error(&response) {
+        let refused = crate::transport::relay::error_from(response).await;
+        return Err(AttemptFailure::fatal(refused));
+    }
     if matches!(status.as_u16(), 404 | 410) {
         return Err(AttemptFailure::fatal(
             Failure::new(
@@ -135,6 +153,8 @@ async fn request_download(
 }
 
 struct Resuming {
+    /// The most bytes accepted in all.
+    limit: u64,
     client: reqwest::Client,
     link: Url,
     network: Network,
@@ -204,7 +224,7 @@ impl Resuming {
             }
         }
         self.received += chunk.len() as u64;
-        check_size(self.received)?;
+        check_size(self.received, self.limit)?;
         if self.total.is_some_and(|total| self.received > total) {
             return Err(fail(Kind::Host, "the host sent more than it announced"));
         }

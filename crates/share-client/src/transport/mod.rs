@@ -4,8 +4,10 @@
 //! [`tflink`] as one implementation).
 
 pub mod download;
+pub mod host;
 pub mod network;
 pub mod reach;
+pub mod relay;
 pub mod retry;
 pub mod tflink;
 
@@ -16,3 +18,6 @@ pub use tflink::{
     ANONYMOUS_RETENTION, Account, MAX_UPLOAD_BYTES, NEUTRAL_NAME, Upload, parse_reply, upload,
     upload_endpoint,
 };
+
+/// The HTTP client every request goes through (built by [`Network`]).
+pub type HttpClient = reqwest::Client;

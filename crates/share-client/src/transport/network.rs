@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use url::Url;
 
 use crate::error::{Failure, Kind, fail};
 use crate::transport::reach::PartRule;
+
 /// Redirect hops followed on downloads (uploads follow none).
 const MAX_REDIRECTS: usize = 5;
 
@@ -19,23 +20,31 @@ const MAX_REDIRECTS: usize = 5;
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 
-/// The longest `Retry-After` honoured; a host asking for more is treated as failing.
-
 /// How long to wait: for a connection, for the next byte, for the whole command.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
+    /// For a connection to be set up (`--connect-timeout`).
     pub connect: Duration,
+    /// For the next byte while a request is under way (`--idle-timeout`).
     pub idle: Duration,
+    /// For the whole command (`--timeout`).
     pub overall: Duration,
 }
 
 /// Network settings, resolved from the flags before any I/O.
 #[derive(Debug, Clone)]
 pub struct Network {
+    /// [`Timeouts::connect`].
     pub connect_timeout: Duration,
+    /// [`Timeouts::idle`].
     pub idle_timeout: Duration,
+    /// [`Timeouts::overall`].
     pub overall_timeout: Duration,
+    /// Attempts after the first, shared by an upload's or a download's retries and
+    /// resumptions (`--retries`).
     pub retries: u32,
+    /// Parts uploaded or fetched at once, and how far fetching may run ahead of
+    /// decryption (`--jobs`).
     pub jobs: usize,
     extra_roots: Vec<reqwest::Certificate>,
 }
@@ -142,7 +151,7 @@ fn redirect_refused(
     if attempt.previous().len() > MAX_REDIRECTS {
         return Some(format!("more than {MAX_REDIRECTS} redirects"));
     }
-    if !matches!(next.scheme(), "http" | "https") {
+    if !is_web_url(next) {
         return Some(format!(
             "a redirect to a {}: address was refused",
             next.scheme()
@@ -166,6 +175,7 @@ pub struct LazyUploadClient {
 }
 
 impl LazyUploadClient {
+    /// A client for `network`'s settings, not built yet.
     pub fn new(network: &Network) -> Self {
         LazyUploadClient {
             network: network.clone(),
@@ -173,6 +183,7 @@ impl LazyUploadClient {
         }
     }
 
+    /// The upload client ([`Network::upload_client`]), built on the first call.
     pub async fn get(&self) -> Result<&reqwest::Client> {
         self.client
             .get_or_try_init(|| async {
@@ -216,7 +227,7 @@ pub fn parse_user_url(text: &str, what: &str) -> Result<Url> {
         Failure::new(Kind::Usage, format!("{what} is not a valid URL: {err}"))
             .hint("give a full http:// or https:// address")
     })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+    if !is_web_url(&url) {
         return Err(Failure::new(
             Kind::Usage,
             format!("{what} must be an http:// or https:// address"),
@@ -226,6 +237,13 @@ pub fn parse_user_url(text: &str, what: &str) -> Result<Url> {
     }
     Ok(url)
 }
+
+/// Whether `url` is a web address share may request: scheme http or https, and a host.
+pub fn is_web_url(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https") && url.host().is_some()
+}
+
+/// A reply's body, refused (exit 6) once it grows past `limit` bytes.
 pub(crate) async fn read_limited(response: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
     let url = response.url().clone();
     let mut body = Vec::new();

@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 use url::{Host, Url};
 
+use crate::transport::network::is_web_url;
+
 /// Hosts that form one download family: a part on any of them may be listed by an index
 /// served from any other.
 const FAMILIES: &[&str] = &["tmpfile.link"];
@@ -59,7 +61,7 @@ impl PartRule {
 
     /// Why `url` may not be requested for this index, or `None` when it may.
     pub fn problem_with(&self, url: &Url) -> Option<&'static str> {
-        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        if !is_web_url(url) {
             return Some("it is not an http(s) link");
         }
         if self.https && url.scheme() == "http" {

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{self};
 use url::Url;
@@ -15,6 +14,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Why one attempt at an upload or a download request failed, and whether another
 /// attempt may succeed.
 pub struct AttemptFailure {
+    /// What went wrong, as reported when no attempt is left.
     pub error: anyhow::Error,
     /// `Some` when retrying makes sense; the inner value is the host's `Retry-After`.
     pub retry: Option<Option<Duration>>,

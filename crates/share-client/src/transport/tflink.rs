@@ -1,19 +1,20 @@
-//! tfLink's upload protocol (product.md, "Host"): the ciphertext streamed as the multipart
-//! field `file` under a neutral name, with the account headers when given, and the JSON
-//! reply validated before its link is trusted.
+//! tfLink's upload protocol (<https://tmpfile.link>; what share relies on is in the README's
+//! options and security model): the ciphertext streamed as the multipart field `file`
+//! under a neutral name, with the account headers when given, and the JSON reply
+//! validated before its link is trusted.
 
 use std::time::Duration;
 
 use anyhow::Result;
 use bytes::Bytes;
-use futures_util::{Stream, TryStreamExt};
+use futures_util::Stream;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
 use crate::error::{Failure, Kind};
-use crate::transport::network::read_limited;
+use crate::transport::network::{is_web_url, read_limited};
 use crate::transport::retry::AttemptFailure;
 /// tfLink's per-file limit, "100 MB", read conservatively as 10^8 bytes.
 pub const MAX_UPLOAD_BYTES: u64 = 100_000_000;
@@ -29,7 +30,9 @@ const MAX_REPLY_BYTES: usize = 64 * 1024;
 
 /// Credentials for account uploads (`X-User-Id` and `X-Auth-Token`).
 pub struct Account {
+    /// The account's user ID, sent as `X-User-Id` (`TFLINK_USER_ID`).
     pub user_id: String,
+    /// Its token, sent as `X-Auth-Token` (`TFLINK_AUTH_TOKEN`).
     pub auth_token: SecretString,
 }
 
@@ -49,9 +52,13 @@ pub fn upload_endpoint(server: &Url) -> Url {
 }
 /// What one upload sends: its body, its exact length, and the neutral name and type it goes by.
 pub struct Upload<S> {
+    /// The bytes, as a stream of chunks.
     pub body: S,
+    /// Exactly how many bytes `body` yields, sent as the part's length.
     pub length: u64,
+    /// The multipart filename: [`NEUTRAL_NAME`] or the index's name.
     pub name: &'static str,
+    /// The multipart content type.
     pub mime: &'static str,
 }
 
@@ -124,7 +131,7 @@ pub fn parse_reply(reply: &[u8]) -> Result<Url> {
         serde_json::from_slice(reply).map_err(|_| unusable("not the expected JSON"))?;
     let link =
         Url::parse(&parsed.download_link).map_err(|_| unusable("downloadLink is not a URL"))?;
-    if !matches!(link.scheme(), "http" | "https") || link.host().is_none() {
+    if !is_web_url(&link) {
         return Err(unusable("downloadLink is not an http(s) URL"));
     }
     Ok(link)
