@@ -4,7 +4,7 @@
 //! module per subcommand ([`cmd`]), and everything the user sees ([`ui`]).
 
 pub mod cli;
-pub mod cmd;
+mod cmd;
 pub mod plan;
 pub mod ui;
 
@@ -88,5 +88,39 @@ async fn stop_signal() -> Kind {
         Ok(()) => Kind::Interrupted,
         // Without signal handling the default action (stop at once) still applies.
         Err(_) => std::future::pending().await,
+    }
+}
+
+/// Entry points for the fuzz targets in `fuzz/`, compiled only with `--cfg fuzzing` (which
+/// `cargo fuzz` sets): the commands themselves are not a public API.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    use share_client::local::destination::Destination;
+    use share_client::stream::digest::PayloadDigest;
+
+    /// The whole receive pipeline after the download, on untrusted bytes, with a
+    /// passphrase and a low work-factor cap, into `destination`.
+    pub fn receive(
+        download: &[u8],
+        passphrase: &str,
+        max_work_factor: u8,
+        destination: Destination,
+    ) -> anyhow::Result<()> {
+        let key = crate::cmd::receive::Key::Ready(secrecy::SecretString::from(passphrase));
+        crate::cmd::receive::decrypt_and_write(
+            download,
+            key,
+            max_work_factor,
+            Some(destination),
+            "download",
+            PayloadDigest::new(true),
+            || {},
+        )
+        .map(|_| ())
+    }
+
+    /// The file name receive gives an arbitrary age file at `link`.
+    pub fn link_file_name(link: &url::Url) -> String {
+        crate::cmd::receive::link_file_name(link)
     }
 }

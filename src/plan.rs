@@ -167,7 +167,7 @@ pub fn timeouts(args: &NetworkArgs) -> Timeouts {
 
 /// The network settings: the plain values, plus the roots of `--ca-file`, read here (the
 /// one file this step reads; exit 2 if unreadable).
-pub fn network(args: &NetworkArgs) -> Result<Network> {
+pub fn network(args: &NetworkArgs, quiet: bool) -> Result<Network> {
     let extra_roots = match &args.ca_file {
         Some(path) => transport::network::read_ca_file(path)?,
         None => Vec::new(),
@@ -177,7 +177,8 @@ pub fn network(args: &NetworkArgs) -> Result<Network> {
         args.retries,
         usize::from(args.jobs),
         extra_roots,
-    ))
+    )
+    .with_notices(move |text| crate::ui::report::notice_over_progress(quiet, text)))
 }
 
 #[cfg(test)]
@@ -189,7 +190,14 @@ mod tests {
         for good in ["10.0.0.0/8", "203.0.113.7", "2001:db8::/32", "::1"] {
             assert_eq!(check_cidr(good).unwrap(), good);
         }
-        for bad in ["10.0.0.0/33", "10.0.0/8", "example.com", "10.0.0.0/+8", "", "::/129"] {
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "example.com",
+            "10.0.0.0/+8",
+            "",
+            "::/129",
+        ] {
             assert!(check_cidr(bad).is_err(), "{bad}");
         }
     }

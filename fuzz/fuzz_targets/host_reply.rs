@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|reply: &[u8]| {
-    if let Ok(link) = share::host::parse_reply(reply) {
+    if let Ok(link) = share_client::transport::parse_reply(reply) {
         assert!(matches!(link.scheme(), "http" | "https"));
         assert!(link.host().is_some());
     }

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use share::{cmd::receive::link_file_name, host, names};
+use share::fuzzing::link_file_name;
+use share_client::{payload::names, transport as host};
 
 fuzz_target!(|text: &str| {
     if let Ok(link) = host::parse_user_url(text, "the link") {

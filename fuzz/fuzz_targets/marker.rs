@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|prefix: &[u8]| {
-    let _ = share::unpack::read_marker(prefix);
+    let _ = share_client::payload::unpack::read_marker(prefix);
 });

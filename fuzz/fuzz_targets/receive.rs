@@ -4,10 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secrecy::SecretString;
-use share::cmd::receive::{Key, decrypt_and_write};
-use share::destination::Destination;
-use share::digest::PayloadDigest;
+use share_client::local::destination::Destination;
 
 /// The passphrase the seed corpus was made with.
 const PASSPHRASE: &str = "fuzzing-passphrase";
@@ -15,10 +12,8 @@ const PASSPHRASE: &str = "fuzzing-passphrase";
 fuzz_target!(|download: &[u8]| {
     let root = tempfile::tempdir().unwrap();
     let destination = Destination::prepare(Some(root.path()), false).unwrap();
-    let key = Key::Ready(SecretString::from(PASSPHRASE));
     // A low cap keeps each run cheap; the cap is checked before scrypt runs.
-    let digest = PayloadDigest::new(true);
-    let result = decrypt_and_write(download, key, 4, Some(destination), "download", digest, || {});
+    let result = share::fuzzing::receive(download, PASSPHRASE, 4, destination);
     let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
     if result.is_err() {
         assert!(left.is_empty(), "a failed receive left {left:?}");

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use share::unpack::{Marker, unpack};
+use share_client::payload::unpack::{Marker, unpack};
 
 fuzz_target!(|data: (u8, &[u8])| {
     let (files, archive) = data;

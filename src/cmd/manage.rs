@@ -24,8 +24,8 @@ struct Target {
 }
 
 /// `share revoke LINK|ID`.
-pub async fn revoke(args: ManageArgs, env: &Environment) -> Result<()> {
-    let network = crate::plan::network(&args.network)?;
+pub(crate) async fn revoke(args: ManageArgs, env: &Environment) -> Result<()> {
+    let network = crate::plan::network(&args.network, args.quiet)?;
     let client = network.upload_client()?;
     let target = resolve(&args, env, &client).await?;
     relay::revoke(&client, &target.relay, &target.id, &target.manage_token).await?;
@@ -40,8 +40,8 @@ pub async fn revoke(args: ManageArgs, env: &Environment) -> Result<()> {
 }
 
 /// `share status LINK|ID [--json]`.
-pub async fn status(args: StatusArgs, env: &Environment) -> Result<()> {
-    let network = crate::plan::network(&args.manage.network)?;
+pub(crate) async fn status(args: StatusArgs, env: &Environment) -> Result<()> {
+    let network = crate::plan::network(&args.manage.network, args.manage.quiet)?;
     let client = network.upload_client()?;
     let target = resolve(&args.manage, env, &client).await?;
     let share = relay::status(&client, &target.relay, &target.id, &target.manage_token).await?;
@@ -94,7 +94,7 @@ struct Listed<'a> {
 }
 
 /// `share list [--json]`.
-pub fn list(args: &ListArgs) -> Result<()> {
+pub(crate) fn list(args: &ListArgs) -> Result<()> {
     let receipts = receipts::list()?;
     if args.json {
         let listed: Vec<Listed<'_>> = receipts
@@ -127,7 +127,11 @@ pub fn list(args: &ListArgs) -> Result<()> {
 }
 
 /// Finds the relay, the id and the manage token of the share `args` names.
-async fn resolve(args: &ManageArgs, env: &Environment, client: &host::HttpClient) -> Result<Target> {
+async fn resolve(
+    args: &ManageArgs,
+    env: &Environment,
+    client: &host::HttpClient,
+) -> Result<Target> {
     let given_token = match &args.manage_token_file {
         Some(path) => Some(read_token_file(path)?),
         None => env.manage_token.clone(),
@@ -140,7 +144,9 @@ async fn resolve(args: &ManageArgs, env: &Environment, client: &host::HttpClient
                 Kind::Usage,
                 "this is not a relay link; tfLink links cannot be revoked or inspected",
             )
-            .hint("only shares sent with --relay can be managed; a tfLink link expires after 7 days")
+            .hint(
+                "only shares sent with --relay can be managed; a tfLink link expires after 7 days",
+            )
             .into());
         }
         Some(link)
@@ -176,9 +182,11 @@ async fn resolve(args: &ManageArgs, env: &Environment, client: &host::HttpClient
         }
         None => {
             let Some(base) = &args.relay else {
-                return Err(Failure::new(Kind::Usage, "an id alone does not say which relay")
-                    .hint("give --relay URL (or set SHARE_RELAY), or give the link instead")
-                    .into());
+                return Err(
+                    Failure::new(Kind::Usage, "an id alone does not say which relay")
+                        .hint("give --relay URL (or set SHARE_RELAY), or give the link instead")
+                        .into(),
+                );
             };
             Ok(Target {
                 relay: host::parse_user_url(base, "--relay")?,

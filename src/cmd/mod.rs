@@ -1,5 +1,5 @@
 //! One module per subcommand: orchestration only.
 
-pub mod manage;
-pub mod receive;
-pub mod send;
+pub(crate) mod manage;
+pub(crate) mod receive;
+pub(crate) mod send;

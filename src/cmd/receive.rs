@@ -33,7 +33,7 @@ const FALLBACK_NAME: &str = "download";
 
 /// Where decrypted bytes go.
 #[derive(Debug)]
-pub enum Output {
+pub(crate) enum Output {
     Stdout,
     /// Files: into `-o PATH`, or the current directory when `None`.
     Files(Option<PathBuf>),
@@ -41,20 +41,20 @@ pub enum Output {
 
 /// Everything `receive` will do, decided before any network I/O.
 #[derive(Debug)]
-pub struct Plan {
-    pub link: Url,
+pub(crate) struct Plan {
+    pub(crate) link: Url,
     /// Where the passphrase comes from; `None` when identities are given instead.
-    pub passphrase: Option<Source>,
-    pub identities: Vec<PathBuf>,
-    pub output: Output,
-    pub force: bool,
-    pub json: bool,
-    pub quiet: bool,
-    pub max_work_factor: u8,
-    pub network: host::Network,
+    pub(crate) passphrase: Option<Source>,
+    pub(crate) identities: Vec<PathBuf>,
+    pub(crate) output: Output,
+    pub(crate) force: bool,
+    pub(crate) json: bool,
+    pub(crate) quiet: bool,
+    pub(crate) max_work_factor: u8,
+    pub(crate) network: host::Network,
 }
 
-pub fn plan(args: ReceiveArgs, env: &Environment) -> Result<Plan> {
+pub(crate) fn plan(args: ReceiveArgs, env: &Environment) -> Result<Plan> {
     let link = host::parse_user_url(&args.link, "the link")?;
     let source = env.passphrase_source(args.passphrase_file.as_deref());
     if source.is_none() && args.identities.is_empty() {
@@ -89,20 +89,20 @@ pub fn plan(args: ReceiveArgs, env: &Environment) -> Result<Plan> {
         json: args.json,
         quiet: args.quiet,
         max_work_factor: args.max_work_factor,
-        network: crate::plan::network(&args.network)?,
+        network: crate::plan::network(&args.network, args.quiet)?,
     })
 }
 
 /// The passphrase, read up front when it comes from a file or the environment, so a bad
 /// source fails before the download; a prompt waits until the file is known to need one.
-pub enum Key {
+pub(crate) enum Key {
     Ready(SecretString),
     Prompt,
     /// Identities from `-i` files, for shares sent to public keys.
     Identities(Vec<crypto::BoxedIdentity>),
 }
 
-pub async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
+pub(crate) async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
     let plan = plan(args, env)?;
     let key = match &plan.passphrase {
         None => {
@@ -263,29 +263,30 @@ async fn receive_from_relay(
         share_client::local::cleanup::register_resume(resume.path(), relay::holds_ticket);
     let content_url = Url::parse(&claim.content_url)?;
     let client = plan.network.download_client()?;
-    let download = match host::download::download_limited(
-        &client,
-        &content_url,
-        &plan.network,
-        claim.size,
-    )
-    .await
-    {
-        Ok(download) => download,
-        Err(err) => {
-            if share_client::error::kind_of(&err) == Some(Kind::NotFound) {
-                resume.remove();
+    let download =
+        match host::download::download_limited(&client, &content_url, &plan.network, claim.size)
+            .await
+        {
+            Ok(download) => download,
+            Err(err) => {
+                if share_client::error::kind_of(&err) == Some(Kind::NotFound) {
+                    resume.remove();
+                }
+                return Err(err);
             }
-            return Err(err);
-        }
-    };
+        };
     let show = progress::visible(plan.quiet);
-    let bar = progress::bytes_bar(Some(claim.size), "Downloading", show && !matches!(key, Key::Prompt));
+    let bar = progress::bytes_bar(
+        Some(claim.size),
+        "Downloading",
+        show && !matches!(key, Key::Prompt),
+    );
     let body = download
         .body
         .take_until(Box::pin(share_client::local::cleanup::stopped()));
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
-    let received = decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await;
+    let received =
+        decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await;
     match received {
         Ok(received) => {
             resume.remove();
@@ -376,7 +377,7 @@ async fn decrypt_on_thread<R: Read + Send + 'static>(
 /// The whole receive pipeline after the download starts, on a blocking thread: check
 /// the age header, get the passphrase (calling `after_prompt` if one was typed), decrypt,
 /// and write the payload, hashing it into `digest`. Everything it reads is untrusted.
-pub fn decrypt_and_write<R: Read>(
+pub(crate) fn decrypt_and_write<R: Read>(
     input: R,
     key: Key,
     max_work_factor: u8,
@@ -420,8 +421,8 @@ pub fn decrypt_and_write<R: Read>(
 }
 
 /// What a receive produced.
-pub struct Received {
-    pub files: Vec<ReceivedFile>,
+pub(crate) struct Received {
+    pub(crate) files: Vec<ReceivedFile>,
     /// The plaintext payload's SHA-256, computed only for the JSON report.
     pub sha256: Option<String>,
 }
@@ -453,7 +454,7 @@ fn write_payload<R: Read>(
                 .hint("nothing was written; give -o a directory instead")
                 .into());
             }
-            let size = unpack::unpack_single_to(&mut hashing, &mut io::stdout().lock())?;
+            let size = unpack::unpack_single_to(&mut hashing, &mut output::payload_writer())?;
             vec![ReceivedFile {
                 path: "-".to_owned(),
                 size,
@@ -463,7 +464,7 @@ fn write_payload<R: Read>(
             share_client::local::cleanup::mark(share_client::local::cleanup::Done::PartialStdout);
             let size = unpack::copy_raw(
                 &mut hashing,
-                &mut io::stdout().lock(),
+                &mut output::payload_writer(),
                 share_client::error::output_error,
             )?;
             vec![ReceivedFile {
@@ -505,7 +506,7 @@ fn placed(placed: Vec<share_client::local::destination::Placed>) -> Vec<Received
 
 /// The file name for an arbitrary age file: the link's last segment without `.age`, if it
 /// is a safe name, else a fixed fallback.
-pub fn link_file_name(link: &Url) -> String {
+pub(crate) fn link_file_name(link: &Url) -> String {
     // A relay link ends in its token, which must never become a file name.
     if relay::is_relay_link(link) {
         return FALLBACK_NAME.to_owned();

@@ -22,40 +22,41 @@ use crate::ui::prompt;
 use crate::ui::stdout::{self as output, SendFormat, SendReport};
 use crate::ui::{progress, report};
 use share_client::error::{Failure, Kind, local_io};
+use share_client::local::receipts::{self, Receipt};
 use share_client::multipart::index::{self, Index};
 use share_client::payload::pack::Payload;
 use share_client::stream::digest::{HashingWriter, PayloadDigest};
-use share_client::local::receipts::{self, Receipt};
 use share_client::transport::host::{Host, TfLink};
 use share_client::transport::relay::{self, RelayTarget, ShareOptions};
+use share_client::transport::retry::with_retries;
 use share_client::{crypto, crypto::passphrase, multipart::spool, stream::pipe, transport as host};
 use share_proto::relay::CreatedShare;
 
 /// Everything `send` will do, decided before any network I/O.
-pub struct Plan {
-    pub payload: Arc<Payload>,
+pub(crate) struct Plan {
+    pub(crate) payload: Arc<Payload>,
     /// The largest ciphertext one upload carries; more is split into parts.
-    pub part_size: u64,
-    pub network: host::Network,
+    pub(crate) part_size: u64,
+    pub(crate) network: host::Network,
     /// Where the ciphertext goes: tfLink or a relay.
-    pub host: Host,
+    pub(crate) host: Host,
     /// Whether a relay share's receipt is kept.
-    pub keep_receipt: bool,
+    pub(crate) keep_receipt: bool,
     /// The user's own passphrase, already read and checked; `None` means generate one.
-    pub own_passphrase: Option<SecretString>,
+    pub(crate) own_passphrase: Option<SecretString>,
     /// Public keys to encrypt to instead of a passphrase (none: a passphrase share).
-    pub recipients: Arc<Vec<crypto::BoxedRecipient>>,
+    pub(crate) recipients: Arc<Vec<crypto::BoxedRecipient>>,
     /// The recipients as given, for the report.
-    pub recipient_texts: Vec<String>,
-    pub passphrase_out: Option<PathBuf>,
-    pub format: SendFormat,
-    pub qr: bool,
-    pub quiet: bool,
+    pub(crate) recipient_texts: Vec<String>,
+    pub(crate) passphrase_out: Option<PathBuf>,
+    pub(crate) format: SendFormat,
+    pub(crate) qr: bool,
+    pub(crate) quiet: bool,
 }
 
 /// Validates flags, environment and inputs. Fails with exit 2 (or 7 for unreadable input)
 /// before anything is encrypted or sent.
-pub fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
+pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     crate::plan::check_relay_flags(&args.relay)?;
     let host = match &args.relay.relay {
         Some(relay) => {
@@ -115,8 +116,12 @@ pub fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         }
         None => None,
     };
-    let network = crate::plan::network(&args.network)?;
-    if let Some(largest) = host.profile().largest_upload.filter(|largest| args.part_size > *largest) {
+    let network = crate::plan::network(&args.network, args.quiet)?;
+    if let Some(largest) = host
+        .profile()
+        .largest_upload
+        .filter(|largest| args.part_size > *largest)
+    {
         return Err(Failure::new(
             Kind::Usage,
             format!(
@@ -167,7 +172,7 @@ fn collect_payload(paths: &[PathBuf], name: Option<&str>) -> Result<Payload> {
     }
 }
 
-pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
+pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
     let plan = plan(args, env)?;
     let show_status = !plan.quiet;
     for skipped in &plan.payload.skipped {
@@ -221,7 +226,9 @@ pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
     };
     if let (Some(created), Host::Relay(relay)) = (&created, &plan.host) {
         if env.github_actions {
-            crate::ui::report::mask_in_github_actions(&SecretString::from(created.manage_token.as_str()));
+            crate::ui::report::mask_in_github_actions(&SecretString::from(
+                created.manage_token.as_str(),
+            ));
         }
         if plan.keep_receipt {
             keep_receipt(created, &relay.base, plan.quiet);
@@ -236,9 +243,10 @@ pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
         .passphrase()
         .filter(|_| plan.passphrase_out.is_none());
     if let Some(passphrase) = shown_passphrase
-        && env.github_actions {
-            crate::ui::report::mask_in_github_actions(passphrase);
-        }
+        && env.github_actions
+    {
+        crate::ui::report::mask_in_github_actions(passphrase);
+    }
     let shown_passphrase = shown_passphrase.map(ExposeSecret::expose_secret);
     let report = SendReport {
         version: 1,
@@ -252,7 +260,9 @@ pub async fn run(args: SendArgs, env: &Environment) -> Result<()> {
         sha256: uploaded.sha256,
         id: created.as_ref().map(|created| created.id.as_str()),
         max_downloads: created.as_ref().map(|created| created.max_downloads),
-        manage_token: created.as_ref().map(|created| created.manage_token.as_str()),
+        manage_token: created
+            .as_ref()
+            .map(|created| created.manage_token.as_str()),
     };
     output::print_send(&report, plan.format)?;
     if let (true, Some(passphrase)) = (plan.qr, secret.passphrase()) {
@@ -375,50 +385,15 @@ async fn upload_share(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
     let fits_one_upload = !plan.host.profile().splits
         || crypto::ciphertext_len(MAX_PREFIX, plan.payload.len()) <= plan.part_size;
     let result = if fits_one_upload {
-        with_retries(plan, &bar, || upload_streaming(plan, secret, &client, &bar)).await
+        with_retries(&plan.network, || {
+            upload_streaming(plan, secret, &client, &bar)
+        })
+        .await
     } else {
         upload_in_parts(plan, secret, &client, &bar).await
     };
     bar.finish_and_clear();
     result
-}
-
-/// Runs `attempt` until it succeeds, fails for good, or the retries are spent, waiting
-/// with jittered backoff (or the host's Retry-After) in between.
-async fn with_retries<T, F, Fut>(
-    plan: &Plan,
-    bar: &indicatif::ProgressBar,
-    mut attempt: F,
-) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, host::AttemptFailure>>,
-{
-    let mut retry = 0;
-    loop {
-        let failure = match attempt().await {
-            Ok(value) => return Ok(value),
-            Err(failure) => failure,
-        };
-        let retry_after = match failure.retry {
-            Some(retry_after) if retry < plan.network.retries => retry_after,
-            _ => return Err(failure.error),
-        };
-        let wait = plan.network.backoff(retry, retry_after);
-        retry += 1;
-        report::notice(
-            plan.quiet,
-            bar,
-            &format!(
-                "{}; retrying in {:.1} s (attempt {} of {})",
-                share_client::error::what_happened(&failure.error),
-                wait.as_secs_f64(),
-                retry + 1,
-                plan.network.retries + 1
-            ),
-        );
-        tokio::time::sleep(wait).await;
-    }
 }
 
 /// A chunk stream that advances the progress bar, and takes its bytes back from the bar
@@ -510,8 +485,7 @@ async fn upload_streaming(
         name: host::NEUTRAL_NAME,
         mime: "application/octet-stream",
     };
-    let uploaded =
-        counted.settle(plan.host.upload(client, upload).await);
+    let uploaded = counted.settle(plan.host.upload(client, upload).await);
     let encrypted = joined(encryption.await);
     match (uploaded, encrypted) {
         // A problem with the input explains a failed upload better than the upload error.
@@ -560,7 +534,7 @@ async fn upload_in_parts(
     let links: Vec<Url> = futures_util::stream::iter(spooled.parts.iter())
         .map(|part| {
             let spool = Arc::clone(&spool);
-            with_retries(plan, bar, move || {
+            with_retries(&plan.network, move || {
                 let counted = Counted::new(bar);
                 let upload = host::Upload {
                     body: counted.wrap(spool::read_range(
@@ -572,11 +546,7 @@ async fn upload_in_parts(
                     name: host::NEUTRAL_NAME,
                     mime: "application/octet-stream",
                 };
-                async move {
-                    counted.settle(
-                        plan.host.upload(client, upload).await,
-                    )
-                }
+                async move { counted.settle(plan.host.upload(client, upload).await) }
             })
         })
         .buffered(plan.network.jobs)
@@ -598,7 +568,7 @@ async fn upload_in_parts(
             .collect(),
     };
     let text = Bytes::from(index.to_text());
-    let link = with_retries(plan, bar, || {
+    let link = with_retries(&plan.network, || {
         let upload = host::Upload {
             body: futures_util::stream::once(std::future::ready(Ok(text.clone()))),
             length: text.len() as u64,

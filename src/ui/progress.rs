@@ -3,7 +3,13 @@
 
 use std::io::IsTerminal;
 
+use std::sync::Mutex;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The bar most recently drawn, so a notice from deep in a transfer can be printed around
+/// it instead of through it.
+static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// Whether progress and status lines should be drawn at all.
 pub fn visible(quiet: bool) -> bool {
@@ -25,6 +31,9 @@ pub fn bytes_bar(total: Option<u64>, message: &'static str, show: bool) -> Progr
             .progress_chars("=> "),
     );
     bar.set_message(message);
+    *ACTIVE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(bar.clone());
     if show {
         reveal(&bar);
     }
@@ -40,4 +49,16 @@ pub fn reveal(bar: &ProgressBar) {
 pub fn as_callback(bar: &ProgressBar) -> share_client::events::Progress {
     let bar = bar.clone();
     std::sync::Arc::new(move |bytes| bar.inc(bytes))
+}
+
+/// Runs `print` with the active bar, if any, lifted off the screen.
+pub fn suspend(print: impl FnOnce()) {
+    let active = ACTIVE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    match active {
+        Some(bar) => bar.suspend(print),
+        None => print(),
+    }
 }

@@ -26,10 +26,11 @@ pub fn status(quiet: bool, text: &str) {
     }
 }
 
-/// `share: TEXT` on stderr unless `quiet`, drawn around a progress bar that may be on screen.
-pub fn notice(quiet: bool, bar: &indicatif::ProgressBar, text: &str) {
+/// `share: TEXT` on stderr unless `quiet`, drawn around whichever progress bar is on screen:
+/// how the library's retry notices reach the user.
+pub fn notice_over_progress(quiet: bool, text: &str) {
     if !quiet {
-        bar.suspend(|| eprintln!("share: {}", printable(text)));
+        crate::ui::progress::suspend(|| eprintln!("share: {}", printable(text)));
     }
 }
 

@@ -8,7 +8,6 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-
 pub use share_client::error::{StdoutClosed, output_error as stdout_error};
 
 /// What `send` reports, as the README's JSON object (version 1). No `Debug`: it holds the
@@ -115,4 +114,10 @@ pub fn print_lines(lines: &[String]) -> Result<()> {
         text.push('\n');
     }
     write_stdout(text.as_bytes())
+}
+
+/// Where `receive -o -` writes the decrypted payload: standard output, through this module
+/// like every other result.
+pub fn payload_writer() -> io::StdoutLock<'static> {
+    io::stdout().lock()
 }

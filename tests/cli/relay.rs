@@ -57,11 +57,18 @@ fn a_relay_link_works_once_and_then_says_when_it_was_used() {
 
     let first = receive(&sandbox, &link, &passphrase, "got.pdf");
     assert!(first.status.success(), "{}", texts(&first).1);
-    assert_eq!(std::fs::read(sandbox.work().join("got.pdf")).unwrap(), plaintext);
+    assert_eq!(
+        std::fs::read(sandbox.work().join("got.pdf")).unwrap(),
+        plaintext
+    );
 
     let second = receive(&sandbox, &link, &passphrase, "again.pdf");
     assert_failure(&second, 5, "this link was already used at ");
-    assert!(texts(&second).1.contains("UTC; if that was not you, tell the sender"));
+    assert!(
+        texts(&second)
+            .1
+            .contains("UTC; if that was not you, tell the sender")
+    );
     assert!(!sandbox.work().join("again.pdf").exists());
 }
 
@@ -78,15 +85,31 @@ fn json_reports_the_relay_share_and_n_downloads_work_n_times() {
     let report = json(&stdout);
     assert_eq!(report["max_downloads"], 3);
     assert!(report["id"].as_str().is_some_and(|id| !id.is_empty()));
-    assert!(report["manage_token"].as_str().is_some_and(|t| t.len() >= 43));
-    assert!(report["expires_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        report["manage_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 43)
+    );
+    assert!(
+        report["expires_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
     let link = report["link"].as_str().unwrap();
     let passphrase = report["passphrase"].as_str().unwrap();
     for round in 0..3 {
         let output = receive(&sandbox, link, passphrase, &format!("out-{round}.txt"));
-        assert!(output.status.success(), "round {round}: {}", texts(&output).1);
+        assert!(
+            output.status.success(),
+            "round {round}: {}",
+            texts(&output).1
+        );
     }
-    assert_failure(&receive(&sandbox, link, passphrase, "out-4.txt"), 5, "already used");
+    assert_failure(
+        &receive(&sandbox, link, passphrase, "out-4.txt"),
+        5,
+        "already used",
+    );
 }
 
 #[test]
@@ -96,17 +119,27 @@ fn a_wrong_passphrase_does_not_burn_the_link() {
     sandbox.write("a.txt", b"retry me");
     let (stdout, _) = sent(&sandbox, &relay, &["--json", "--downloads", "2", "a.txt"]);
     let report = json(&stdout);
-    let (link, passphrase) = (report["link"].as_str().unwrap(), report["passphrase"].as_str().unwrap());
+    let (link, passphrase) = (
+        report["link"].as_str().unwrap(),
+        report["passphrase"].as_str().unwrap(),
+    );
 
     let wrong = receive(&sandbox, link, "not-the-passphrase-at-all-no", "a-copy.txt");
     assert_failure(&wrong, 3, "the link is not used up");
     let right = receive(&sandbox, link, passphrase, "a-copy.txt");
     let (_, stderr) = texts(&right);
     assert!(right.status.success(), "{stderr}");
-    assert!(stderr.contains("ticket of the previous attempt"), "{stderr}");
+    assert!(
+        stderr.contains("ticket of the previous attempt"),
+        "{stderr}"
+    );
 
     // One download was used for both attempts: one is left.
-    let status = sandbox.bare().args(["status", "--json", link]).output().unwrap();
+    let status = sandbox
+        .bare()
+        .args(["status", "--json", link])
+        .output()
+        .unwrap();
     assert!(status.status.success(), "{}", texts(&status).1);
     let share = json(&texts(&status).0);
     assert_eq!(share["downloads_left"], 1);
@@ -117,7 +150,11 @@ fn a_wrong_passphrase_does_not_burn_the_link() {
         .iter()
         .map(|event| event["event"].as_str().unwrap())
         .collect();
-    assert_eq!(events.iter().filter(|e| **e == "claim.granted").count(), 1, "{events:?}");
+    assert_eq!(
+        events.iter().filter(|e| **e == "claim.granted").count(),
+        1,
+        "{events:?}"
+    );
     assert!(events.contains(&"download.confirmed"), "{events:?}");
 }
 
@@ -133,12 +170,19 @@ fn revoke_ends_the_link_and_status_and_list_show_it() {
     let list = json(&texts(&listed).0);
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["link"], link.as_str());
-    assert_eq!(list[0]["relay"].as_str().unwrap().trim_end_matches('/'), relay.url);
+    assert_eq!(
+        list[0]["relay"].as_str().unwrap().trim_end_matches('/'),
+        relay.url
+    );
     assert!(list[0].get("manage_token").is_none());
 
     let revoked = sandbox.bare().args(["revoke", &link]).output().unwrap();
     assert!(revoked.status.success(), "{}", texts(&revoked).1);
-    assert_failure(&receive(&sandbox, &link, &passphrase, "x.txt"), 5, "the sender revoked this link");
+    assert_failure(
+        &receive(&sandbox, &link, &passphrase, "x.txt"),
+        5,
+        "the sender revoked this link",
+    );
 
     let id = list[0]["id"].as_str().unwrap();
     let status = sandbox.bare().args(["status", id]).output().unwrap();
@@ -156,7 +200,8 @@ fn receipts_are_private_and_hold_no_passphrase() {
     let (stdout, _) = sent(&sandbox, &relay, &["a.txt"]);
     let (_, passphrase) = link_and_passphrase(&stdout);
     let dir = sandbox.home().join(".local/state/share/receipts");
-    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     let files = Sandbox::listing(&dir);
     assert_eq!(files.len(), 1);
@@ -201,9 +246,21 @@ fn relay_flags_and_credentials_are_checked() {
     }
     assert!(server.uploads().is_empty());
 
-    assert_failure(&send_relay(&sandbox, &relay, &["--allow-ip", "10.0.0/8", "a.txt"]), 2, "not an address or a CIDR range");
-    assert_failure(&send_relay(&sandbox, &relay, &["--expires", "30d", "a.txt"]), 2, "the relay refused the share's limits");
-    assert_failure(&send_relay(&sandbox, &relay, &["--downloads", "1000", "a.txt"]), 2, "the relay refused the share's limits");
+    assert_failure(
+        &send_relay(&sandbox, &relay, &["--allow-ip", "10.0.0/8", "a.txt"]),
+        2,
+        "not an address or a CIDR range",
+    );
+    assert_failure(
+        &send_relay(&sandbox, &relay, &["--expires", "30d", "a.txt"]),
+        2,
+        "the relay refused the share's limits",
+    );
+    assert_failure(
+        &send_relay(&sandbox, &relay, &["--downloads", "1000", "a.txt"]),
+        2,
+        "the relay refused the share's limits",
+    );
 
     let keyless = sandbox
         .bare()
@@ -246,7 +303,10 @@ fn relay_flags_and_credentials_are_checked() {
     for command in ["revoke", "status"] {
         let output = sandbox
             .bare()
-            .args([command, "https://d.tmpfile.link/public/2026-11-22/u/share.age"])
+            .args([
+                command,
+                "https://d.tmpfile.link/public/2026-11-22/u/share.age",
+            ])
             .output()
             .unwrap();
         assert_failure(&output, 2, "tfLink links cannot be revoked");
@@ -260,7 +320,11 @@ fn a_link_bound_to_other_addresses_is_refused_without_being_used() {
     sandbox.write("a.txt", b"bound");
     let (stdout, _) = sent(&sandbox, &relay, &["--allow-ip", "10.0.0.0/8", "a.txt"]);
     let (link, passphrase) = link_and_passphrase(&stdout);
-    assert_failure(&receive(&sandbox, &link, &passphrase, "a.txt"), 5, "may not be used from your network address");
+    assert_failure(
+        &receive(&sandbox, &link, &passphrase, "a.txt"),
+        5,
+        "may not be used from your network address",
+    );
 }
 
 #[test]

@@ -159,11 +159,18 @@ fn a_download_host_that_keeps_failing_gives_up_in_bounded_time() {
     let receiver = Sandbox::new();
     let started = Instant::now();
     let output = receiver.receive(&server, &link, &passphrase, &["--retries", "2"]);
-    assert_failure(
-        &output,
-        6,
-        "the host refused the download (502 Bad Gateway)",
+    // Downloads announce their retries as uploads do: one notice per retry, then the error.
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stdout.is_empty());
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(
+        lines[0].contains("502 Bad Gateway); retrying in")
+            && lines[0].ends_with("(attempt 2 of 3)")
     );
+    assert!(lines[1].ends_with("(attempt 3 of 3)"), "{stderr}");
+    assert!(lines[2].starts_with("share: error: the host refused the download (502 Bad Gateway)"));
     assert!(started.elapsed() < Duration::from_secs(15));
     assert_eq!(server.downloads().len(), 3);
     assert!(Sandbox::listing(&receiver.work()).is_empty());

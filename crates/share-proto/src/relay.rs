@@ -1,6 +1,6 @@
 //! The relay's HTTP API as plain data: request bodies, replies, the error envelope and its
 //! codes, the share and event objects, and the info document a client uses to recognise a
-//! relay. The contract these types follow is `docs/relay.md` (the relay contract); their
+//! relay. The contract these types follow is `docs/relay-api.md` (the relay contract); their
 //! JSON names are that contract and must not change.
 //!
 //! Timestamps are RFC 3339 strings in UTC (`2026-11-01T14:02:00Z`); sizes are bytes;

@@ -50,9 +50,12 @@ pub fn receipts_dir() -> Option<PathBuf> {
 }
 
 fn no_place() -> anyhow::Error {
-    Failure::new(Kind::LocalIo, "there is no place to keep receipts (no home directory)")
-        .hint("set XDG_STATE_HOME or HOME, or send with --no-receipt")
-        .into()
+    Failure::new(
+        Kind::LocalIo,
+        "there is no place to keep receipts (no home directory)",
+    )
+    .hint("set XDG_STATE_HOME or HOME, or send with --no-receipt")
+    .into()
 }
 
 /// Writes a receipt (0600, in a 0700 directory checked to be this user's alone).
@@ -96,9 +99,11 @@ fn file_stem(id: &str) -> Result<&str> {
     if safe {
         Ok(id)
     } else {
-        Err(Failure::new(Kind::Host, "the relay gave the share an unusable id")
-            .hint("check that the address is a share relay")
-            .into())
+        Err(
+            Failure::new(Kind::Host, "the relay gave the share an unusable id")
+                .hint("check that the address is a share relay")
+                .into(),
+        )
     }
 }
 

@@ -136,8 +136,7 @@ pub fn read_range(
         let mut position = offset;
         let end = offset + size;
         while position < end {
-            let want =
-                usize::try_from(end - position).map_or(CHUNK, |left| left.min(CHUNK));
+            let want = usize::try_from(end - position).map_or(CHUNK, |left| left.min(CHUNK));
             let mut chunk = vec![0u8; want];
             let item = crate::local::private::read_exact_at(&file, &mut chunk, position)
                 .map(|()| Bytes::from(chunk));

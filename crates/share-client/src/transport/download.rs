@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::error::{Failure, Kind, fail};
 use crate::transport::network::{Network, transport_error};
-use crate::transport::retry::AttemptFailure;
+use crate::transport::retry::{AttemptFailure, Retrying};
 /// The most bytes accepted from one link: no tfLink file is larger, so a host sending
 /// more (or announcing more) is broken or hostile.
 pub const MAX_DOWNLOAD_BYTES: u64 = 128 * 1024 * 1024;
@@ -48,18 +48,11 @@ pub async fn download_limited(
     network: &Network,
     limit: u64,
 ) -> Result<Download> {
-    let mut attempts = 0;
+    let mut retrying = Retrying::new(network);
     let response = loop {
         match request_download(client, link, None).await {
             Ok(response) => break response,
-            Err(AttemptFailure {
-                retry: Some(retry_after),
-                ..
-            }) if attempts < network.retries => {
-                tokio::time::sleep(network.backoff(attempts, retry_after)).await;
-                attempts += 1;
-            }
-            Err(failure) => return Err(failure.error),
+            Err(failure) => retrying.wait(failure).await?,
         }
     };
     let content_length = response.content_length();
@@ -76,13 +69,12 @@ pub async fn download_limited(
     let state = Resuming {
         client: client.clone(),
         link: link.clone(),
-        network: network.clone(),
         body: Some(Box::pin(response.bytes_stream())),
         received: 0,
         skip: 0,
         total: content_length,
         validator,
-        attempts,
+        retrying,
         limit,
     };
     let body = futures_util::stream::unfold(state, |mut state| async move {
@@ -128,10 +120,17 @@ async fn request_download(
         .await
         .map_err(|err| AttemptFailure::transport("download", link, &err))?;
     let status = response.status();
-    if crate::transport::relay::is_relay_error(&response) {
-        let refused = crate::transport::relay::error_from(response).await;
-        return Err(AttemptFailure::fatal(refused));
-    }
+    // A relay explains a refusal in JSON (used up, revoked, another address); anything
+    // else is read as a tfLink-compatible host's reply.
+    let relay_error = if crate::transport::relay::is_relay_error(&response) {
+        crate::transport::relay::relay_error_from(response).await
+    } else {
+        Err(response)
+    };
+    let response = match relay_error {
+        Ok(refused) => return Err(AttemptFailure::fatal(refused)),
+        Err(response) => response,
+    };
     if matches!(status.as_u16(), 404 | 410) {
         return Err(AttemptFailure::fatal(
             Failure::new(
@@ -157,7 +156,6 @@ struct Resuming {
     limit: u64,
     client: reqwest::Client,
     link: Url,
-    network: Network,
     body: Option<ByteStream>,
     /// Bytes handed on so far.
     received: u64,
@@ -165,7 +163,8 @@ struct Resuming {
     skip: u64,
     total: Option<u64>,
     validator: Option<HeaderValue>,
-    attempts: u32,
+    /// The transfer's retries, shared with its first request.
+    retrying: Retrying,
 }
 
 impl Resuming {
@@ -191,23 +190,18 @@ impl Resuming {
                 }
             };
             self.body = None;
-            let mut failure = anyhow::Error::from(failure);
-            let mut retry_after = None;
+            // A dropped or short body may pass when resumed.
+            let mut failure = AttemptFailure {
+                error: failure.into(),
+                retry: Some(None),
+            };
             loop {
-                if self.attempts >= self.network.retries {
-                    return Some(Err(crate::error::into_io(failure)));
+                if let Err(error) = self.retrying.wait(failure).await {
+                    return Some(Err(crate::error::into_io(error)));
                 }
-                tokio::time::sleep(self.network.backoff(self.attempts, retry_after)).await;
-                self.attempts += 1;
                 match self.reopen().await {
                     Ok(()) => break,
-                    Err(AttemptFailure {
-                        error,
-                        retry: Some(wait),
-                    }) => (failure, retry_after) = (error, wait),
-                    Err(AttemptFailure { error, .. }) => {
-                        return Some(Err(crate::error::into_io(error)));
-                    }
+                    Err(again) => failure = again,
                 }
             }
         }

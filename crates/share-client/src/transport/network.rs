@@ -31,6 +31,16 @@ pub struct Timeouts {
     pub overall: Duration,
 }
 
+/// The callback that retry notices go to.
+#[derive(Clone)]
+struct Notices(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Notices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notices")
+    }
+}
+
 /// Network settings, resolved from the flags before any I/O.
 #[derive(Debug, Clone)]
 pub struct Network {
@@ -46,6 +56,8 @@ pub struct Network {
     /// Parts uploaded or fetched at once, and how far fetching may run ahead of
     /// decryption (`--jobs`).
     pub jobs: usize,
+    /// Where retry notices go (the user interface's stderr reporter).
+    notices: Notices,
     extra_roots: Vec<reqwest::Certificate>,
 }
 
@@ -63,8 +75,20 @@ impl Network {
             overall_timeout: timeouts.overall,
             retries,
             jobs,
+            notices: Notices(Arc::new(|_| {})),
             extra_roots,
         }
+    }
+
+    /// The same settings, announcing every retry through `notice` (one line each).
+    pub fn with_notices(mut self, notice: impl Fn(&str) + Send + Sync + 'static) -> Network {
+        self.notices = Notices(Arc::new(notice));
+        self
+    }
+
+    /// Tells the user about a retry.
+    pub(crate) fn notice(&self, text: &str) {
+        (self.notices.0)(text);
     }
 
     /// A client for uploads: no redirects at all, since following one would carry the
@@ -339,6 +363,7 @@ mod tests {
             overall_timeout: Duration::from_secs(1),
             retries: 3,
             jobs: 1,
+            notices: Notices(Arc::new(|_| {})),
             extra_roots: Vec::new(),
         };
         let first = network.backoff(0, None);

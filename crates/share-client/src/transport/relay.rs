@@ -86,7 +86,9 @@ impl RelayTarget {
         self.created
             .get_or_try_init(|| async {
                 // A relay says so first: an address that is not one fails clearly here.
-                info(client, &self.base).await.map_err(AttemptFailure::fatal)?;
+                info(client, &self.base)
+                    .await
+                    .map_err(AttemptFailure::fatal)?;
                 let url = endpoint(&self.base, api::SHARES_PATH);
                 let body = CreateShare {
                     size,
@@ -105,7 +107,9 @@ impl RelayTarget {
                     .map_err(|err| AttemptFailure::transport("create the share on", &url, &err))?;
                 let created: CreatedShare = json_reply(response, "create the share").await?;
                 if leaves_the_relay(&created, &self.base) {
-                    return Err(AttemptFailure::fatal(bad_reply("its links are not its own")));
+                    return Err(AttemptFailure::fatal(bad_reply(
+                        "its links are not its own",
+                    )));
                 }
                 Ok(created)
             })
@@ -202,9 +206,12 @@ pub async fn info(client: &reqwest::Client, base: &Url) -> Result<Info> {
         .await
         .map_err(|failure| failure.error)?;
     if info.relay != api::RELAY_NAME || info.version != api::API_VERSION {
-        return Err(Failure::new(Kind::Usage, "the address given as --relay is not a share relay")
-            .hint("check the relay's address with whoever runs it")
-            .into());
+        return Err(Failure::new(
+            Kind::Usage,
+            "the address given as --relay is not a share relay",
+        )
+        .hint("check the relay's address with whoever runs it")
+        .into());
     }
     Ok(info)
 }
@@ -357,15 +364,30 @@ pub(crate) fn is_relay_error(response: &reqwest::Response) -> bool {
             .is_some_and(|value| value.starts_with("application/json"))
 }
 
+/// The error a relay's JSON error reply stands for, when a response that
+/// [`is_relay_error`] is one (a JSON body of another host is not: it comes back unread).
+pub(crate) async fn relay_error_from(
+    response: reqwest::Response,
+) -> Result<anyhow::Error, reqwest::Response> {
+    // Only a relay link's content is asked of a relay; other hosts keep their own replies.
+    if !is_relay_link(response.url()) && !response.url().path().contains("/api/v1/claims/") {
+        return Err(response);
+    }
+    Ok(error_from(response).await)
+}
+
 /// The error a relay's JSON error reply stands for.
 pub(crate) async fn error_from(response: reqwest::Response) -> anyhow::Error {
     let status = response.status();
     let body = read_limited(response).await.unwrap_or_default();
     match serde_json::from_slice::<ErrorBody>(&body) {
         Ok(error) => relay_error(&error),
-        Err(_) => Failure::new(Kind::Host, format!("the relay refused the request ({status})"))
-            .hint("try again later")
-            .into(),
+        Err(_) => Failure::new(
+            Kind::Host,
+            format!("the relay refused the request ({status})"),
+        )
+        .hint("try again later")
+        .into(),
     }
 }
 
@@ -409,21 +431,19 @@ fn relay_error(error: &ErrorBody) -> anyhow::Error {
 fn gone(reason: Option<GoneReason>, at: Option<&str>) -> Failure {
     let when = at.map(describe_time).unwrap_or_default();
     match reason {
-        Some(GoneReason::Consumed) => Failure::new(
-            Kind::NotFound,
-            format!("this link was already used{when}"),
-        )
-        .hint("if that was not you, tell the sender"),
+        Some(GoneReason::Consumed) => {
+            Failure::new(Kind::NotFound, format!("this link was already used{when}"))
+                .hint("if that was not you, tell the sender")
+        }
         Some(GoneReason::Revoked) => Failure::new(
             Kind::NotFound,
             format!("the sender revoked this link{when}"),
         )
         .hint("ask the sender for a new one if you still need it"),
-        Some(GoneReason::Expired) | None => Failure::new(
-            Kind::NotFound,
-            format!("this link expired{when}"),
-        )
-        .hint("ask the sender to share it again"),
+        Some(GoneReason::Expired) | None => {
+            Failure::new(Kind::NotFound, format!("this link expired{when}"))
+                .hint("ask the sender to share it again")
+        }
     }
 }
 
@@ -451,9 +471,12 @@ async fn refused(response: reqwest::Response, action: &str) -> AttemptFailure {
     let status = response.status();
     if status.is_redirection() {
         return AttemptFailure::fatal(
-            Failure::new(Kind::Host, format!("the relay redirected the {action} ({status})"))
-                .hint("give --relay the relay's final address; share does not follow redirects there")
-                .into(),
+            Failure::new(
+                Kind::Host,
+                format!("the relay redirected the {action} ({status})"),
+            )
+            .hint("give --relay the relay's final address; share does not follow redirects there")
+            .into(),
         );
     }
     AttemptFailure::refused(action, status, response.headers())
@@ -467,7 +490,9 @@ async fn json_reply<T: DeserializeOwned>(
     if !response.status().is_success() {
         return Err(refused(response, action).await);
     }
-    let body = read_limited(response).await.map_err(AttemptFailure::fatal)?;
+    let body = read_limited(response)
+        .await
+        .map_err(AttemptFailure::fatal)?;
     serde_json::from_slice(&body).map_err(|_| {
         AttemptFailure::fatal(bad_reply(&format!(
             "its answer to \"{action}\" is not what a share relay sends"
@@ -509,7 +534,11 @@ pub fn read_key_file(path: &Path) -> Result<SecretString> {
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
         Failure::new(
             Kind::Usage,
-            format!("cannot read --relay-key-file {}: {}", path.display(), io_text(&err)),
+            format!(
+                "cannot read --relay-key-file {}: {}",
+                path.display(),
+                io_text(&err)
+            ),
         )
         .hint("give a file whose first line is the relay's API key")
     })?);

@@ -64,3 +64,60 @@ pub(crate) fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
         .ok()
         .map(Duration::from_secs)
 }
+
+/// The retries left to one transfer, shared by its first request and every resumption,
+/// with the one notice policy: each retry is announced with what failed and how long share
+/// waits.
+pub struct Retrying {
+    network: crate::transport::Network,
+    used: u32,
+}
+
+impl Retrying {
+    /// A fresh budget of `network.retries` retries.
+    pub fn new(network: &crate::transport::Network) -> Retrying {
+        Retrying {
+            network: network.clone(),
+            used: 0,
+        }
+    }
+
+    /// Waits before the next attempt after `failure` (jittered backoff, or the host's
+    /// `Retry-After`), announcing it; gives the error back when the failure is final or no
+    /// retry is left.
+    pub async fn wait(&mut self, failure: AttemptFailure) -> anyhow::Result<()> {
+        let retry_after = match failure.retry {
+            Some(retry_after) if self.used < self.network.retries => retry_after,
+            _ => return Err(failure.error),
+        };
+        let wait = self.network.backoff(self.used, retry_after);
+        self.used += 1;
+        self.network.notice(&format!(
+            "{}; retrying in {:.1} s (attempt {} of {})",
+            crate::error::what_happened(&failure.error),
+            wait.as_secs_f64(),
+            self.used + 1,
+            self.network.retries + 1
+        ));
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the retries are spent.
+pub async fn with_retries<T, F, Fut>(
+    network: &crate::transport::Network,
+    mut attempt: F,
+) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AttemptFailure>>,
+{
+    let mut retrying = Retrying::new(network);
+    loop {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(failure) => retrying.wait(failure).await?,
+        }
+    }
+}

@@ -61,7 +61,9 @@ const USAGE: &str = "usage: relay-load --relay URL [--key KEY] [--clients 64] [-
 fn parse_args() -> anyhow::Result<Args> {
     let mut a = Args {
         relay: String::new(),
-        key: std::env::var("SHARE_RELAY_KEY").ok().filter(|k| !k.is_empty()),
+        key: std::env::var("SHARE_RELAY_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
         clients: 64,
         seconds: 10.0,
         shares: 200,
@@ -119,10 +121,12 @@ async fn set_up_share(
     a: &Args,
     content: &'static [u8],
 ) -> anyhow::Result<String> {
-    let mut req = http.post(format!("{}/api/v1/shares", a.relay)).json(&json!({
-        "size": content.len(),
-        "max_downloads": a.downloads,
-    }));
+    let mut req = http
+        .post(format!("{}/api/v1/shares", a.relay))
+        .json(&json!({
+            "size": content.len(),
+            "max_downloads": a.downloads,
+        }));
     if let Some(k) = &a.key {
         req = req.bearer_auth(k);
     }
