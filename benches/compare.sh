@@ -22,13 +22,14 @@ cleanup() {
 trap cleanup EXIT
 
 cargo build --quiet --release --manifest-path "$root/Cargo.toml" \
-    --bin share --example tflink-standin --example age-encrypt-baseline
+    -p share --bin share --example age-encrypt-baseline
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p share-testkit --bin tflink-standin
 share="$root/target/release/share"
 tty="$root/benches/with-passphrase.py"
 
 # start_standin FILE [ARGS]: starts a stand-in, writes its API base to FILE.
 start_standin() {
-    "$root/target/release/examples/tflink-standin" "${@:2}" > "$1" &
+    "$root/target/release/tflink-standin" "${@:2}" > "$1" &
     standins+=($!)
     for _ in $(seq 50); do [ -s "$1" ] && break; sleep 0.1; done
 }

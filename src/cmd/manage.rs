@@ -153,15 +153,15 @@ async fn resolve(
     } else {
         None
     };
-    if given_token.is_none() {
-        if let Some(receipt) = receipts::find(named)? {
-            return Ok(Target {
-                relay: host::parse_user_url(&receipt.relay, "the receipt's relay")?,
-                id: receipt.id,
-                manage_token: SecretString::from(receipt.manage_token),
-                link: Some(receipt.link),
-            });
-        }
+    if given_token.is_none()
+        && let Some(receipt) = receipts::find(named)?
+    {
+        return Ok(Target {
+            relay: host::parse_user_url(&receipt.relay, "the receipt's relay")?,
+            id: receipt.id,
+            manage_token: SecretString::from(receipt.manage_token),
+            link: Some(receipt.link),
+        });
     }
     let Some(manage_token) = given_token else {
         return Err(Failure::new(Kind::Usage, "there is no receipt for this share here")

@@ -3,7 +3,7 @@
 //! It holds age ciphertext it cannot decrypt (this crate never links `age` or any key
 //! handling) and gives the sender control over the link: one-time or N-time downloads, a
 //! chosen expiry, revocation, address binding, rate limits and an audit trail of every
-//! access. The contract is `docs/relay.md`; the wire types are in `share_proto::relay`.
+//! access. The contract is `docs/relay-api.md`; the wire types are in `share_proto::relay`.
 //!
 //! Layout: [`api`] (thin HTTP handlers), [`policy`] (the pure link state machine),
 //! [`store`] (metadata, SQLite), [`blob`] (ciphertext, files), [`audit`] (NDJSON stream and

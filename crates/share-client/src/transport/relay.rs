@@ -519,7 +519,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>> {
 fn parse_reply_url(text: &str) -> Result<Url> {
     Url::parse(text)
         .ok()
-        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .filter(crate::transport::network::is_web_url)
         .ok_or_else(|| bad_reply("it sent an address that is not http(s)"))
 }
 
