@@ -4,14 +4,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use share_client::multipart::index::{self, Index};
+use share_client::multipart::index;
 
 /// A small part-size limit, so the size checks are reachable.
 const MAX_PART_SIZE: u64 = 1_000_000;
 
 fuzz_target!(|text: &[u8]| {
     let _ = index::looks_like_index(text);
-    let Ok(parsed) = Index::parse(text, MAX_PART_SIZE) else {
+    let Ok(parsed) = index::parse(text, MAX_PART_SIZE) else {
         return;
     };
     assert!(!parsed.parts.is_empty() && parsed.parts.len() <= index::MAX_PARTS);
@@ -23,6 +23,6 @@ fuzz_target!(|text: &[u8]| {
         total += part.size;
     }
     assert_eq!(total, parsed.size);
-    let again = Index::parse(parsed.to_text().as_bytes(), MAX_PART_SIZE).unwrap();
+    let again = index::parse(parsed.to_text().as_bytes(), MAX_PART_SIZE).unwrap();
     assert_eq!(again, parsed);
 });

@@ -21,7 +21,7 @@ use share_client::crypto::passphrase::{self, Source};
 use share_client::error::{Failure, Kind};
 use share_client::local::destination::Destination;
 use share_client::multipart::fetch::{self, ResumeDir};
-use share_client::multipart::index::{self, Index};
+use share_client::multipart::index::{self, IndexChecks};
 use share_client::payload::unpack::{self, Unpacked, Written};
 use share_client::stream::digest::{HashingReader, PayloadDigest};
 use share_client::transport::reach::PartRule;
@@ -195,7 +195,7 @@ async fn download_and_decrypt(
     if index::looks_like_index(&first) {
         let (served_from, peer) = (download.served_from.clone(), download.peer);
         let text = read_index(first, download.body).await?;
-        let index = Index::parse(&text, host::MAX_DOWNLOAD_BYTES)?;
+        let index = index::parse(&text, host::MAX_DOWNLOAD_BYTES)?;
         let rule = PartRule::for_index(&plan.link, &served_from, peer);
         index.check_part_links(&rule)?;
         let part_client = plan.network.part_client(&rule)?;

@@ -4,5 +4,7 @@
 //! each other.
 #![warn(missing_docs)]
 
+pub mod index;
 pub mod relay;
+pub mod tflink;
 pub mod units;

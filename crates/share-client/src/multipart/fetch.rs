@@ -32,7 +32,7 @@ use url::Url;
 
 use crate::error::{Failure, Kind, into_io, local_io};
 use crate::local::private::{self, NotPrivate};
-use crate::multipart::index::{Index, Part};
+use crate::multipart::index::{Index, IndexChecks, Part};
 use crate::stream::digest::hex;
 use crate::transport::{self, Network};
 

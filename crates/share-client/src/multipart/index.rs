@@ -1,139 +1,95 @@
-//! The index of a multi-part share: the small plain JSON document a link points to when the
-//! ciphertext was too large for one upload. It lists the parts (consecutive byte ranges of
-//! one age file) with their download links, sizes and SHA-256, and nothing else, so it
-//! reveals no more than the parts themselves. It needs no authentication of its own: parts
-//! that are swapped, reordered, dropped or altered fail age's authentication of the whole
-//! stream, and the hashes let each part be checked before it is used.
-//!
-//! One part per line, so the standard-tools recipe can pick the links out with `grep`.
+//! Checking the index of a multi-part share from an untrusted host: its shape and sizes
+//! ([`parse`]) and where its part links lead ([`IndexChecks::check_part_links`]). The index
+//! needs no authentication of its own: parts that are swapped, reordered, dropped or
+//! altered fail age's authentication of the whole stream, and the hashes let each part be
+//! checked before it is used. The document itself is `share_proto::index`.
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 use url::Url;
+
+pub use share_proto::index::{
+    Index, MAX_INDEX_BYTES, MAX_PARTS, NEUTRAL_NAME, Part, VERSION, looks_like_index,
+};
 
 use crate::error::{Failure, Kind};
 use crate::transport::network::is_web_url;
 use crate::transport::reach::PartRule;
 
-/// The value of `share_index` this version writes and reads.
-pub const VERSION: u32 = 1;
-
-/// The most bytes read from a link before deciding it is not an index.
-pub const MAX_INDEX_BYTES: usize = 1024 * 1024;
-
-/// The most parts an index may list.
-pub const MAX_PARTS: usize = 10_000;
-
-/// The multipart filename of an index upload.
-pub const NEUTRAL_NAME: &str = "share-index.json";
-
-/// The index document, field for field as its JSON (`docs/format.md`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Index {
-    /// The index format version: [`VERSION`].
-    pub share_index: u32,
-    /// The total ciphertext size: the sum of the parts' sizes.
-    pub size: u64,
-    /// The parts in ciphertext order, at least one and at most [`MAX_PARTS`].
-    pub parts: Vec<Part>,
-}
-
-/// One part of a multi-part share: a consecutive byte range of the age file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Part {
-    /// Where the part is downloaded from: an http(s) link the part-link rule allows.
-    pub url: String,
-    /// Its length in bytes, never zero.
-    pub size: u64,
-    /// The SHA-256 of its bytes, as 64 lower-case hexadecimal digits.
-    pub sha256: String,
-}
-
-impl Index {
-    /// The index as uploaded: JSON with one part per line.
-    pub fn to_text(&self) -> String {
-        let parts: Vec<String> = self
-            .parts
-            .iter()
-            .map(|part| serde_json::to_string(part).expect("plain data serialises"))
-            .collect();
-        format!(
-            "{{\"share_index\": {}, \"size\": {}, \"parts\": [\n{}\n]}}\n",
-            self.share_index,
-            self.size,
-            parts.join(",\n")
+/// Parses and checks an index from an untrusted host (exit 4 when it is not sound).
+pub fn parse(text: &[u8], max_part_size: u64) -> Result<Index> {
+    let value: serde_json::Value = serde_json::from_slice(text).unwrap_or_default();
+    if value.get("share_index").is_none() {
+        return Err(Failure::new(
+            Kind::BadPayload,
+            "the link did not return an age file or a share index",
         )
+        .hint("check that you copied the whole link printed by `share send`")
+        .into());
     }
-
-    /// Parses and checks an index from an untrusted host (exit 4 when it is not sound).
-    pub fn parse(text: &[u8], max_part_size: u64) -> Result<Index> {
-        let value: serde_json::Value = serde_json::from_slice(text).unwrap_or_default();
-        if value.get("share_index").is_none() {
-            return Err(Failure::new(
-                Kind::BadPayload,
-                "the link did not return an age file or a share index",
-            )
-            .hint("check that you copied the whole link printed by `share send`")
-            .into());
-        }
-        let index: Index = serde_json::from_value(value).map_err(|err| {
-            // serde's description quotes the host's field names: untrusted.
-            malformed(&format!(
-                "it is not a share index ({})",
-                crate::payload::names::untrusted(&err.to_string())
-            ))
-        })?;
-        if index.share_index != VERSION {
-            return Err(Failure::new(
-                Kind::BadPayload,
-                "the share index was made by a newer version of share",
-            )
-            .hint("upgrade share and try again")
-            .into());
-        }
-        if index.parts.is_empty() || index.parts.len() > MAX_PARTS {
-            return Err(malformed("it lists no parts, or too many"));
-        }
-        let mut total = 0u64;
-        for (number, part) in index.parts.iter().enumerate() {
-            let url = Url::parse(&part.url)
-                .map_err(|_| malformed(&format!("part {} has no valid link", number + 1)))?;
-            if !is_web_url(&url) {
-                return Err(malformed(&format!(
-                    "part {} does not link to http(s)",
-                    number + 1
-                )));
-            }
-            if part.size == 0 || part.size > max_part_size {
-                return Err(malformed(&format!(
-                    "part {} has an impossible size",
-                    number + 1
-                )));
-            }
-            if part.sha256.len() != 64
-                || !part
-                    .sha256
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-            {
-                return Err(malformed(&format!(
-                    "part {} has no valid SHA-256",
-                    number + 1
-                )));
-            }
-            total = total.saturating_add(part.size);
-        }
-        if total != index.size {
-            return Err(malformed("its part sizes do not add up to its total"));
-        }
-        Ok(index)
+    let index: Index = serde_json::from_value(value).map_err(|err| {
+        // serde's description quotes the host's field names: untrusted.
+        malformed(&format!(
+            "it is not a share index ({})",
+            crate::payload::names::untrusted(&err.to_string())
+        ))
+    })?;
+    if index.share_index != VERSION {
+        return Err(Failure::new(
+            Kind::BadPayload,
+            "the share index was made by a newer version of share",
+        )
+        .hint("upgrade share and try again")
+        .into());
     }
+    if index.parts.is_empty() || index.parts.len() > MAX_PARTS {
+        return Err(malformed("it lists no parts, or too many"));
+    }
+    let mut total = 0u64;
+    for (number, part) in index.parts.iter().enumerate() {
+        let url = Url::parse(&part.url)
+            .map_err(|_| malformed(&format!("part {} has no valid link", number + 1)))?;
+        if !is_web_url(&url) {
+            return Err(malformed(&format!(
+                "part {} does not link to http(s)",
+                number + 1
+            )));
+        }
+        if part.size == 0 || part.size > max_part_size {
+            return Err(malformed(&format!(
+                "part {} has an impossible size",
+                number + 1
+            )));
+        }
+        if part.sha256.len() != 64
+            || !part
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return Err(malformed(&format!(
+                "part {} has no valid SHA-256",
+                number + 1
+            )));
+        }
+        total = total.saturating_add(part.size);
+    }
+    if total != index.size {
+        return Err(malformed("its part sizes do not add up to its total"));
+    }
+    Ok(index)
+}
 
+/// What the client checks of an index it has parsed.
+pub trait IndexChecks {
     /// Refuses the index (exit 4, before anything is fetched) when a part links anywhere
     /// `rule` does not allow: another host, plain http under https, an internal address.
-    pub fn check_part_links(&self, rule: &PartRule) -> Result<()> {
+    fn check_part_links(&self, rule: &PartRule) -> Result<()>;
+    /// The parts' links, checked by [`parse`].
+    fn urls(&self) -> Vec<Url>;
+}
+
+impl IndexChecks for Index {
+    fn check_part_links(&self, rule: &PartRule) -> Result<()> {
         for (number, url) in self.urls().iter().enumerate() {
             if let Some(problem) = rule.problem_with(url) {
                 return Err(Failure::new(
@@ -150,18 +106,12 @@ impl Index {
         Ok(())
     }
 
-    /// The parts' links, checked by [`Index::parse`].
-    pub fn urls(&self) -> Vec<Url> {
+    fn urls(&self) -> Vec<Url> {
         self.parts
             .iter()
             .map(|part| Url::parse(&part.url).expect("checked when parsed"))
             .collect()
     }
-}
-
-/// Whether the start of a download looks like an index rather than an age file.
-pub fn looks_like_index(start: &[u8]) -> bool {
-    start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 fn malformed(what: &str) -> anyhow::Error {
@@ -198,7 +148,7 @@ mod tests {
             text.lines().filter(|line| line.contains("\"url\"")).count(),
             3
         );
-        assert_eq!(Index::parse(text.as_bytes(), 100).unwrap(), sample());
+        assert_eq!(parse(text.as_bytes(), 100).unwrap(), sample());
         assert!(looks_like_index(text.as_bytes()));
         assert!(!looks_like_index(b"age-encryption.org/v1\n"));
     }
@@ -215,10 +165,10 @@ mod tests {
         let mut bad_hash = sample();
         bad_hash.parts[2].sha256 = "zz".repeat(32);
         for index in [wrong_total, bad_link, too_big, bad_hash] {
-            let err = Index::parse(index.to_text().as_bytes(), 100).unwrap_err();
+            let err = parse(index.to_text().as_bytes(), 100).unwrap_err();
             assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
         }
-        assert!(Index::parse(b"{\"share_index\": 1}", 100).is_err());
-        assert!(Index::parse(b"{}", 100).is_err());
+        assert!(parse(b"{\"share_index\": 1}", 100).is_err());
+        assert!(parse(b"{}", 100).is_err());
     }
 }

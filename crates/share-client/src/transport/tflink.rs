@@ -3,27 +3,18 @@
 //! under a neutral name, with the account headers when given, and the JSON reply
 //! validated before its link is trusted.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use bytes::Bytes;
 use futures_util::Stream;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use url::Url;
 
 use crate::error::{Failure, Kind};
 use crate::transport::network::{is_web_url, read_limited};
 use crate::transport::retry::AttemptFailure;
-/// tfLink's per-file limit, "100 MB", read conservatively as 10^8 bytes.
-pub const MAX_UPLOAD_BYTES: u64 = 100_000_000;
-/// How long anonymous uploads are kept by tfLink.
-pub const ANONYMOUS_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
-
-/// The multipart filename of every upload: it becomes the link's last segment, so it
-/// must say nothing about what is inside.
-pub const NEUTRAL_NAME: &str = "share.age";
+use share_proto::tflink::UploadReply;
+pub use share_proto::tflink::{ANONYMOUS_RETENTION, MAX_UPLOAD_BYTES, NEUTRAL_NAME};
 
 /// The largest host reply read as JSON.
 const MAX_REPLY_BYTES: usize = 64 * 1024;
@@ -34,13 +25,6 @@ pub struct Account {
     pub user_id: String,
     /// Its token, sent as `X-Auth-Token` (`TFLINK_AUTH_TOKEN`).
     pub auth_token: SecretString,
-}
-
-/// The parts of tfLink's upload reply that share relies on.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UploadReply {
-    download_link: String,
 }
 
 /// The upload endpoint under an API base URL.
