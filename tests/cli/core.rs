@@ -5,28 +5,9 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use crate::support::tflink::{DownloadFault, StandIn, UploadFault};
-use crate::support::{Sandbox, assert_failure, link_and_passphrase, texts};
-
-/// A plaintext no ciphertext would contain by chance.
-pub fn distinctive(len: usize) -> Vec<u8> {
-    let pattern = b"CONFIDENTIAL-PLAINTEXT-";
-    (0..len)
-        .map(|i| pattern[i % pattern.len()] ^ (i / 997) as u8)
-        .collect()
-}
-
-pub fn send(sandbox: &Sandbox, server: &StandIn, args: &[&str]) -> (String, String) {
-    let output = sandbox
-        .share(server)
-        .arg("send")
-        .args(args)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = texts(&output);
-    assert!(output.status.success(), "send failed: {stderr}");
-    link_and_passphrase(&stdout)
-}
+use crate::support::prelude::*;
+use crate::support::tflink::{DownloadFault, UploadFault};
+use crate::support::{link_and_passphrase, texts};
 
 /// The host must have seen only age ciphertext, under a neutral name, with none of `secrets`.
 fn assert_host_saw_only_ciphertext(server: &StandIn, secrets: &[&[u8]]) {

@@ -8,10 +8,10 @@ use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::core::{distinctive, send};
 use crate::support::raw;
 use crate::support::tflink::StandIn;
 use crate::support::{Sandbox, assert_failure, texts};
+use crate::support::{distinctive, send};
 
 /// A download server that sends the start of a real share, then stalls.
 fn stalling_download() -> (String, String) {

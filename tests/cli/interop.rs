@@ -4,9 +4,9 @@
 use std::fs;
 use std::process::Command;
 
-use crate::core::{distinctive, send};
 use crate::support::tflink::StandIn;
 use crate::support::{Sandbox, texts};
+use crate::support::{distinctive, send};
 
 const TIMEOUT_MS: Option<u64> = Some(60_000);
 

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::core::distinctive;
+use crate::support::distinctive;
 use crate::support::tflink::{StandIn, UploadFault};
 use crate::support::{Sandbox, assert_failure, texts};
 

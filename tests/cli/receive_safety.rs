@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use sha2::Digest;
 
-use crate::core::{distinctive, send};
 use crate::support::raw;
 use crate::support::tflink::StandIn;
 use crate::support::{Sandbox, assert_failure, texts};
+use crate::support::{distinctive, send};
 
 const PART_SIZE: usize = 100_000;
 

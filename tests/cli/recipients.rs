@@ -4,7 +4,7 @@
 use std::fs;
 use std::process::Command;
 
-use crate::core::distinctive;
+use crate::support::distinctive;
 use crate::support::tflink::StandIn;
 use crate::support::{Sandbox, assert_failure, texts};
 

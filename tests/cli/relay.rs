@@ -4,9 +4,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 
-use crate::core::distinctive;
+use crate::support::prelude::*;
 use crate::support::relay::TestRelay;
-use crate::support::{Sandbox, assert_failure, link_and_passphrase, texts};
+use crate::support::{link_and_passphrase, texts};
 
 const PASSPHRASE: &str = "relay-test-passphrase-orbit-candle-meadow";
 
@@ -24,10 +24,7 @@ fn send_relay(sandbox: &Sandbox, relay: &TestRelay, args: &[&str]) -> Output {
 }
 
 fn sent(sandbox: &Sandbox, relay: &TestRelay, args: &[&str]) -> (String, String) {
-    let output = send_relay(sandbox, relay, args);
-    let (stdout, stderr) = texts(&output);
-    assert!(output.status.success(), "send failed: {stderr}");
-    (stdout, stderr)
+    assert_success(&send_relay(sandbox, relay, args))
 }
 
 fn receive(sandbox: &Sandbox, link: &str, passphrase: &str, out: &str) -> Output {
@@ -228,7 +225,7 @@ fn relay_flags_and_credentials_are_checked() {
     let relay = TestRelay::start();
     let sandbox = Sandbox::new();
     sandbox.write("a.txt", b"x");
-    let server = crate::support::tflink::StandIn::start();
+    let server = StandIn::start();
     for flags in [
         &["--downloads", "3"][..],
         &["--expires", "1h"],

@@ -4,9 +4,9 @@
 use std::fs;
 use std::process::Command;
 
-use crate::core::{distinctive, send};
 use crate::support::Sandbox;
 use crate::support::tflink::StandIn;
+use crate::support::{distinctive, send};
 
 fn share_in_terminal(
     sandbox: &Sandbox,

@@ -6,10 +6,10 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::core::{distinctive, send};
 use crate::support::raw::{self, Responder, Tls};
 use crate::support::tflink::{DownloadFault, StandIn, UploadFault};
 use crate::support::{Sandbox, assert_failure, link_and_passphrase, texts};
+use crate::support::{distinctive, send};
 
 const PASSPHRASE_ENV: &str = "SHARE_PASSPHRASE";
 

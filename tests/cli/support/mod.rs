@@ -145,3 +145,41 @@ pub fn assert_failure(output: &Output, code: i32, needle: &str) {
     );
     assert!(stdout.is_empty(), "stdout should be empty, got {stdout:?}");
 }
+
+/// A plaintext no ciphertext would contain by chance.
+pub fn distinctive(len: usize) -> Vec<u8> {
+    let pattern = b"CONFIDENTIAL-PLAINTEXT-";
+    (0..len)
+        .map(|i| pattern[i % pattern.len()] ^ (i / 997) as u8)
+        .collect()
+}
+
+pub fn send(sandbox: &Sandbox, server: &tflink::StandIn, args: &[&str]) -> (String, String) {
+    let output = sandbox
+        .share(server)
+        .arg("send")
+        .args(args)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&output);
+    assert!(output.status.success(), "send failed: {stderr}");
+    link_and_passphrase(&stdout)
+}
+
+/// Asserts success and returns stdout and stderr as text.
+pub fn assert_success(output: &Output) -> (String, String) {
+    let (stdout, stderr) = texts(output);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status.code()
+    );
+    (stdout, stderr)
+}
+
+/// What most test files need: the sandbox, the stand-in, the assertions and the helpers
+/// that make and send distinctive plaintexts.
+pub mod prelude {
+    pub use super::tflink::StandIn;
+    pub use super::{Sandbox, assert_failure, assert_success, distinctive, send};
+}
