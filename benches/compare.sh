@@ -21,15 +21,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+target=${CARGO_TARGET_DIR:-$root/target}
 cargo build --quiet --release --manifest-path "$root/Cargo.toml" \
     -p share --bin share --example age-encrypt-baseline
 cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p share-testkit --bin tflink-standin
-share="$root/target/release/share"
+share="$target/release/share"
 tty="$root/benches/with-passphrase.py"
 
 # start_standin FILE [ARGS]: starts a stand-in, writes its API base to FILE.
 start_standin() {
-    "$root/target/release/tflink-standin" "${@:2}" > "$1" &
+    "$target/release/tflink-standin" "${@:2}" > "$1" &
     standins+=($!)
     for _ in $(seq 50); do [ -s "$1" ] && break; sleep 0.1; done
 }
@@ -133,7 +134,7 @@ rm -f out.peak
 # client meets on this host). Measured together in each round; medians of the rounds.
 : > throughput.tsv
 for round in $(seq "$rounds"); do
-    baseline=$("$root/target/release/examples/age-encrypt-baseline" mid.bin)
+    baseline=$("$target/release/examples/age-encrypt-baseline" mid.bin)
     hyperfine --style none --runs 3 --export-json "throughput.$round.json" \
         "$share send -q --server $upload_api mid.bin" \
         "curl -fsS -o /dev/null -F file=@mid.r.age $upload_api/api/upload" > /dev/null
