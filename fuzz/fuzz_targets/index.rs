@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use share_client::multipart::index;
+use share_client::multipart::index::{self, IndexChecks};
 
 /// A small part-size limit, so the size checks are reachable.
 const MAX_PART_SIZE: u64 = 1_000_000;

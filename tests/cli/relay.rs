@@ -350,3 +350,89 @@ fn an_unreachable_relay_is_a_host_error_and_nothing_is_claimed_without_a_key_sou
     let output = receive(&sandbox, &link, &passphrase, "a-copy.txt");
     assert!(output.status.success(), "{}", texts(&output).1);
 }
+
+#[test]
+fn managing_without_a_receipt_needs_a_token_and_a_relay() {
+    let relay = TestRelay::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"managed elsewhere");
+    let (stdout, _) = sent(&sandbox, &relay, &["--json", "--no-receipt", "a.txt"]);
+    let report = json(&stdout);
+    let (link, id, token) = (
+        report["link"].as_str().unwrap(),
+        report["id"].as_str().unwrap(),
+        report["manage_token"].as_str().unwrap(),
+    );
+
+    // An id without a relay, an empty token file, an unreadable one, a wrong token.
+    let no_relay = sandbox
+        .bare()
+        .args(["status", id])
+        .env("SHARE_MANAGE_TOKEN", token)
+        .output()
+        .unwrap();
+    assert_failure(&no_relay, 2, "an id alone does not say which relay");
+    let empty = sandbox.write("empty.token", b"\n");
+    let output = sandbox
+        .bare()
+        .args(["revoke", "--manage-token-file"])
+        .arg(&empty)
+        .arg(link)
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "is empty");
+    let output = sandbox
+        .bare()
+        .args(["revoke", "--manage-token-file", "missing.token", link])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "cannot read --manage-token-file");
+    let output = sandbox
+        .bare()
+        .args(["revoke", link])
+        .env("SHARE_MANAGE_TOKEN", "A".repeat(43))
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "the relay refused the credentials");
+    let empty_key = sandbox.write("empty.key", b"");
+    let output = sandbox
+        .bare()
+        .args(["send", "--relay", &relay.url, "--relay-key-file"])
+        .arg(&empty_key)
+        .arg("a.txt")
+        .env("SHARE_PASSPHRASE", PASSPHRASE)
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "is empty");
+
+    // The token from --json, by link and by id with --relay.
+    let token_file = sandbox.write("share.token", format!("{token}\n").as_bytes());
+    let status = sandbox
+        .bare()
+        .args([
+            "status",
+            "--json",
+            "--relay",
+            &relay.url,
+            "--manage-token-file",
+        ])
+        .arg(&token_file)
+        .arg(id)
+        .output()
+        .unwrap();
+    let (text, _) = assert_success(&status);
+    assert_eq!(json(&text)["state"], "available");
+    let revoked = sandbox
+        .bare()
+        .args(["revoke", link])
+        .env("SHARE_MANAGE_TOKEN", token)
+        .output()
+        .unwrap();
+    assert_success(&revoked);
+    let passphrase = report["passphrase"].as_str().unwrap();
+    assert_failure(
+        &receive(&sandbox, link, passphrase, "a-copy.txt"),
+        5,
+        "revoked",
+    );
+}
