@@ -133,7 +133,11 @@ async fn resolve(
     client: &host::HttpClient,
 ) -> Result<Target> {
     let given_token = match &args.manage_token_file {
-        Some(path) => Some(read_token_file(path)?),
+        Some(path) => Some(relay::read_secret_file(
+            path,
+            "--manage-token-file",
+            "the share's manage token",
+        )?),
         None => env.manage_token.clone(),
     };
     let named = args.share.trim();
@@ -195,28 +199,5 @@ async fn resolve(
                 link: None,
             })
         }
-    }
-}
-
-fn read_token_file(path: &std::path::Path) -> Result<SecretString> {
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
-        Failure::new(
-            Kind::Usage,
-            format!(
-                "cannot read --manage-token-file {}: {}",
-                path.display(),
-                share_client::error::io_text(&err)
-            ),
-        )
-        .hint("give a file whose first line is the share's manage token")
-    })?);
-    match text.lines().next().map(str::trim) {
-        Some(token) if !token.is_empty() => Ok(SecretString::from(token)),
-        _ => Err(Failure::new(
-            Kind::Usage,
-            format!("--manage-token-file {} is empty", path.display()),
-        )
-        .hint("give a file whose first line is the share's manage token")
-        .into()),
     }
 }

@@ -62,7 +62,11 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         Some(relay) => {
             let base = host::parse_user_url(relay, "--relay")?;
             let key = match &args.relay.relay_key_file {
-                Some(path) => Some(relay::read_key_file(path)?),
+                Some(path) => Some(relay::read_secret_file(
+                    path,
+                    "--relay-key-file",
+                    "the relay's API key",
+                )?),
                 None => env.relay_key.clone(),
             };
             let allow_ips = args

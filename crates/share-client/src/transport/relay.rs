@@ -529,29 +529,26 @@ fn bad_reply(what: &str) -> anyhow::Error {
         .into()
 }
 
-/// Reads an API key file's first line (exit 2 if unreadable or empty).
-pub fn read_key_file(path: &Path) -> Result<SecretString> {
+/// Reads a relay credential (an API key, a manage token) from the first line of the file
+/// given to `flag`: exit 2 if unreadable or empty. `what` names the credential in the hint.
+pub fn read_secret_file(path: &Path, flag: &str, what: &str) -> Result<SecretString> {
+    let hint = format!("give a file whose first line is {what}");
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
         Failure::new(
             Kind::Usage,
-            format!(
-                "cannot read --relay-key-file {}: {}",
-                path.display(),
-                io_text(&err)
-            ),
+            format!("cannot read {flag} {}: {}", path.display(), io_text(&err)),
         )
-        .hint("give a file whose first line is the relay's API key")
+        .hint(hint.clone())
     })?);
-    let key = text.lines().next().unwrap_or_default().trim();
-    if key.is_empty() {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!("--relay-key-file {} is empty", path.display()),
-        )
-        .hint("give a file whose first line is the relay's API key")
-        .into());
+    let secret = text.lines().next().unwrap_or_default().trim();
+    if secret.is_empty() {
+        return Err(
+            Failure::new(Kind::Usage, format!("{flag} {} is empty", path.display()))
+                .hint(hint)
+                .into(),
+        );
     }
-    Ok(SecretString::from(key))
+    Ok(SecretString::from(secret))
 }
 
 #[cfg(test)]
