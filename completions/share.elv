@@ -18,8 +18,8 @@ set edit:completion:arg-completer[share] = {|@words|
     }
     var completions = [
         &'share'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand send 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'

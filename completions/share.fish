@@ -24,7 +24,7 @@ function __fish_share_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c share -n "__fish_share_needs_command" -s h -l help -d 'Print help'
+complete -c share -n "__fish_share_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c share -n "__fish_share_needs_command" -s V -l version -d 'Print version'
 complete -c share -n "__fish_share_needs_command" -f -a "send" -d 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
 complete -c share -n "__fish_share_needs_command" -f -a "receive" -d 'Download a share, decrypt it and write the original files'

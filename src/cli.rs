@@ -25,6 +25,67 @@ macro_rules! exit_codes {
     };
 }
 
+/// The environment variables every network command reads, as defaults for its Network flags.
+macro_rules! network_environment {
+    () => {
+        "  SHARE_CONNECT_TIMEOUT  --connect-timeout
+  SHARE_IDLE_TIMEOUT     --idle-timeout
+  SHARE_TIMEOUT          --timeout
+  SHARE_RETRIES          --retries
+  SHARE_JOBS             --jobs
+  SHARE_CA_FILE          --ca-file"
+    };
+}
+
+/// The environment variables `share send` reads (the man page's ENVIRONMENT section).
+macro_rules! send_environment {
+    () => {
+        concat!(
+            "Environment:
+  SHARE_PASSPHRASE       your own passphrase instead of a generated one
+  SHARE_SERVER           --server, the tfLink-compatible API base
+  TFLINK_USER_ID         your tfLink account's user id: uploads are kept longer
+  TFLINK_AUTH_TOKEN      your tfLink account's token (set both or neither)
+  SHARE_RELAY            --relay, a share relay instead of tfLink
+  SHARE_RELAY_KEY        the relay's API key (or --relay-key-file)
+  XDG_STATE_HOME         where relay receipts are kept (default ~/.local/state)
+  GITHUB_ACTIONS         when `true`, a printed passphrase is also masked in the job's log
+",
+            network_environment!()
+        )
+    };
+}
+
+/// The environment variables `share receive` reads.
+macro_rules! receive_environment {
+    () => {
+        concat!(
+            "Environment:
+  SHARE_PASSPHRASE       the passphrase, instead of asking on the terminal
+  XDG_CACHE_HOME         where an interrupted multi-part download keeps its resume state
+                         (default ~/.cache)
+",
+            network_environment!()
+        )
+    };
+}
+
+/// The environment variables `share revoke` and `share status` read.
+macro_rules! manage_environment {
+    () => {
+        concat!(
+            "Environment:
+  SHARE_MANAGE_TOKEN     the share's manage token, instead of a receipt
+  SHARE_RELAY            --relay, the relay an ID belongs to
+  XDG_STATE_HOME         where receipts are kept (default ~/.local/state)
+",
+            network_environment!()
+        )
+    };
+}
+
+/// Encrypted file handoff through a host nobody has to trust.
+///
 /// Hand confidential files to someone through a public temporary-file host without trusting
 /// the host: files are encrypted locally with age, only ciphertext is uploaded, and the link
 /// and the passphrase are printed separately so they can travel over two channels.
@@ -40,6 +101,8 @@ Examples:
   share send contract.pdf                 print a link and a passphrase
   share receive LINK                      ask for the passphrase, write contract.pdf
   share send -r age1... build/            encrypt to a public key instead
+
+Each command's --help lists the environment variables it reads.
 
 ", exit_codes!()))]
 pub struct Cli {
@@ -70,6 +133,8 @@ Examples:
   share send contract.pdf
   share send --qr photos/ notes.txt
   share send --passphrase-out pass.txt build.tar.gz
+
+", send_environment!(), "
 
 ", exit_codes!()))]
 pub struct SendArgs {
@@ -171,6 +236,8 @@ Examples:
   share revoke https://relay.example/s/…
   SHARE_MANAGE_TOKEN=… share revoke --relay https://relay.example ID
 
+", manage_environment!(), "
+
 ", exit_codes!()))]
 pub struct ManageArgs {
     /// The share's link, or its id.
@@ -199,6 +266,8 @@ Examples:
   share status https://relay.example/s/…
   share status --json ID
 
+", manage_environment!(), "
+
 ", exit_codes!()))]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -214,6 +283,9 @@ pub struct StatusArgs {
 Examples:
   share list
   share list --json | jq -r '.[].link'
+
+Environment:
+  XDG_STATE_HOME         where receipts are kept (default ~/.local/state)
 
 ", exit_codes!()))]
 pub struct ListArgs {
@@ -231,6 +303,8 @@ Examples:
   share receive https://d.tmpfile.link/public/2026-11-22/1b2c.../share.age
   share receive -o contract.pdf LINK
   share receive -o - LINK > contract.pdf
+
+", receive_environment!(), "
 
 ", exit_codes!()))]
 pub struct ReceiveArgs {
