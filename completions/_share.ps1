@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a relay share: its link stops working at once, downloads in progress included')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a relay share: its state, downloads left, expiry and what happened to it')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the relay shares sent from this account on this machine (from the receipts)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the host, the relay, TLS, proxies, the clock and local state before sharing')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -131,12 +132,30 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'share;doctor' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The tfLink-compatible API base URL')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Check this share relay (and its API key) instead of the tfLink host')
+            [CompletionResult]::new('--relay-key-file', '--relay-key-file', [CompletionResultType]::ParameterName, 'Read the relay''s API key from the first line of FILE')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a host after SECS seconds')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up when no data arrives for SECS seconds')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when the whole transfer, retries included, takes longer than SECS seconds')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retry a failed upload or an interrupted download up to N times')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Transfer up to N parts of a multi-part share at once')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (for a host with a private CA)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout instead of one line per check')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'share;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Encrypt files locally, upload the ciphertext, print the link and the passphrase')
             [CompletionResult]::new('receive', 'receive', [CompletionResultType]::ParameterValue, 'Download a share, decrypt it and write the original files')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a relay share: its link stops working at once, downloads in progress included')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a relay share: its state, downloads left, expiry and what happened to it')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the relay shares sent from this account on this machine (from the receipts)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the host, the relay, TLS, proxies, the clock and local state before sharing')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -153,6 +172,9 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             break
         }
         'share;help;list' {
+            break
+        }
+        'share;help;doctor' {
             break
         }
         'share;help;help' {

@@ -16,6 +16,9 @@ _share() {
             ",$1")
                 cmd="share"
                 ;;
+            share,doctor)
+                cmd="share__subcmd__doctor"
+                ;;
             share,help)
                 cmd="share__subcmd__help"
                 ;;
@@ -33,6 +36,9 @@ _share() {
                 ;;
             share,status)
                 cmd="share__subcmd__status"
+                ;;
+            share__subcmd__help,doctor)
+                cmd="share__subcmd__help__subcmd__doctor"
                 ;;
             share__subcmd__help,help)
                 cmd="share__subcmd__help__subcmd__help"
@@ -59,7 +65,7 @@ _share() {
 
     case "${cmd}" in
         share)
-            opts="-h -V --help --version send receive revoke status list help"
+            opts="-h -V --help --version send receive revoke status list doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -72,9 +78,73 @@ _share() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        share__subcmd__help)
-            opts="send receive revoke status list help"
+        share__subcmd__doctor)
+            opts="-h -V --server --relay --relay-key-file --json --connect-timeout --idle-timeout --timeout --retries --jobs --ca-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --relay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --relay-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        share__subcmd__help)
+            opts="send receive revoke status list doctor help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        share__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[share] = {|@words|
             cand revoke 'Revoke a relay share: its link stops working at once, downloads in progress included'
             cand status 'Show a relay share: its state, downloads left, expiry and what happened to it'
             cand list 'List the relay shares sent from this account on this machine (from the receipts)'
+            cand doctor 'Check the host, the relay, TLS, proxies, the clock and local state before sharing'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'share;send'= {
@@ -122,12 +123,29 @@ set edit:completion:arg-completer[share] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'share;doctor'= {
+            cand --server 'The tfLink-compatible API base URL'
+            cand --relay 'Check this share relay (and its API key) instead of the tfLink host'
+            cand --relay-key-file 'Read the relay''s API key from the first line of FILE'
+            cand --connect-timeout 'Give up connecting to a host after SECS seconds'
+            cand --idle-timeout 'Give up when no data arrives for SECS seconds'
+            cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
+            cand --retries 'Retry a failed upload or an interrupted download up to N times'
+            cand --jobs 'Transfer up to N parts of a multi-part share at once'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (for a host with a private CA)'
+            cand --json 'Print one JSON object on stdout instead of one line per check'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'share;help'= {
             cand send 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
             cand receive 'Download a share, decrypt it and write the original files'
             cand revoke 'Revoke a relay share: its link stops working at once, downloads in progress included'
             cand status 'Show a relay share: its state, downloads left, expiry and what happened to it'
             cand list 'List the relay shares sent from this account on this machine (from the receipts)'
+            cand doctor 'Check the host, the relay, TLS, proxies, the clock and local state before sharing'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'share;help;send'= {
@@ -139,6 +157,8 @@ set edit:completion:arg-completer[share] = {|@words|
         &'share;help;status'= {
         }
         &'share;help;list'= {
+        }
+        &'share;help;doctor'= {
         }
         &'share;help;help'= {
         }

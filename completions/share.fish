@@ -31,6 +31,7 @@ complete -c share -n "__fish_share_needs_command" -f -a "receive" -d 'Download a
 complete -c share -n "__fish_share_needs_command" -f -a "revoke" -d 'Revoke a relay share: its link stops working at once, downloads in progress included'
 complete -c share -n "__fish_share_needs_command" -f -a "status" -d 'Show a relay share: its state, downloads left, expiry and what happened to it'
 complete -c share -n "__fish_share_needs_command" -f -a "list" -d 'List the relay shares sent from this account on this machine (from the receipts)'
+complete -c share -n "__fish_share_needs_command" -f -a "doctor" -d 'Check the host, the relay, TLS, proxies, the clock and local state before sharing'
 complete -c share -n "__fish_share_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c share -n "__fish_share_using_subcommand send" -l name -d 'With `-`: the file name the receiver gets [default: stdin]' -r
 complete -c share -n "__fish_share_using_subcommand send" -l passphrase-out -d 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone' -r -F
@@ -97,9 +98,22 @@ complete -c share -n "__fish_share_using_subcommand status" -s V -l version -d '
 complete -c share -n "__fish_share_using_subcommand list" -l json -d 'Print a JSON array instead of one line per share'
 complete -c share -n "__fish_share_using_subcommand list" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand list" -s V -l version -d 'Print version'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "send" -d 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "receive" -d 'Download a share, decrypt it and write the original files'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "revoke" -d 'Revoke a relay share: its link stops working at once, downloads in progress included'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "status" -d 'Show a relay share: its state, downloads left, expiry and what happened to it'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "list" -d 'List the relay shares sent from this account on this machine (from the receipts)'
-complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c share -n "__fish_share_using_subcommand doctor" -l server -d 'The tfLink-compatible API base URL' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l relay -d 'Check this share relay (and its API key) instead of the tfLink host' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l relay-key-file -d 'Read the relay\'s API key from the first line of FILE' -r -F
+complete -c share -n "__fish_share_using_subcommand doctor" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l idle-timeout -d 'Give up when no data arrives for SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l timeout -d 'Give up when the whole transfer, retries included, takes longer than SECS seconds' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l retries -d 'Retry a failed upload or an interrupted download up to N times' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l jobs -d 'Transfer up to N parts of a multi-part share at once' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l ca-file -d 'Also trust the CA certificates in this PEM file (for a host with a private CA)' -r -F
+complete -c share -n "__fish_share_using_subcommand doctor" -l json -d 'Print one JSON object on stdout instead of one line per check'
+complete -c share -n "__fish_share_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c share -n "__fish_share_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list doctor help" -f -a "send" -d 'Encrypt files locally, upload the ciphertext, print the link and the passphrase'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list doctor help" -f -a "receive" -d 'Download a share, decrypt it and write the original files'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list doctor help" -f -a "revoke" -d 'Revoke a relay share: its link stops working at once, downloads in progress included'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list doctor help" -f -a "status" -d 'Show a relay share: its state, downloads left, expiry and what happened to it'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list doctor help" -f -a "list" -d 'List the relay shares sent from this account on this machine (from the receipts)'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list doctor help" -f -a "doctor" -d 'Check the host, the relay, TLS, proxies, the clock and local state before sharing'
+complete -c share -n "__fish_share_using_subcommand help; and not __fish_seen_subcommand_from send receive revoke status list doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -122,6 +122,8 @@ pub enum Command {
     Status(StatusArgs),
     /// List the relay shares sent from this account on this machine (from the receipts).
     List(ListArgs),
+    /// Check the host, the relay, TLS, proxies, the clock and local state before sharing.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -346,6 +348,49 @@ pub struct ReceiveArgs {
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!("\
+Nothing is uploaded, created or changed. A host answers when a TLS and HTTP exchange with it
+completes, whatever the status; a relay must also describe itself at /api/v1/info, be ready
+(/readyz) and accept the API key. The report goes to stdout, one check per line: ok, info,
+warning or PROBLEM. Exit 0 when sharing should work, 2 for a configuration problem, 6 for a
+host problem.
+
+Examples:
+  share doctor
+  share doctor --relay https://relay.example --json
+
+Environment:
+  SHARE_SERVER           --server
+  SHARE_RELAY            --relay
+  SHARE_RELAY_KEY        the relay's API key (or --relay-key-file)
+  TFLINK_USER_ID         checked together with TFLINK_AUTH_TOKEN (both or neither)
+  TFLINK_AUTH_TOKEN      see TFLINK_USER_ID
+  HTTPS_PROXY            and the other *_PROXY variables: reported, and used as curl does
+  XDG_CACHE_HOME         where resume state is kept (default ~/.cache)
+", network_environment!(), "
+
+", exit_codes!()))]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub host: HostArgs,
+
+    /// Check this share relay (and its API key) instead of the tfLink host.
+    #[arg(long, value_name = "URL", env = "SHARE_RELAY", hide_env_values = true)]
+    pub relay: Option<String>,
+
+    /// Read the relay's API key from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub relay_key_file: Option<PathBuf>,
+
+    /// Print one JSON object on stdout instead of one line per check.
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     pub network: NetworkArgs,

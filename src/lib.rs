@@ -23,6 +23,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             cli::Command::Revoke(args) => cmd::manage::revoke(args, &env).await,
             cli::Command::Status(args) => cmd::manage::status(args, &env).await,
             cli::Command::List(args) => cmd::manage::list(&args),
+            cli::Command::Doctor(args) => cmd::doctor::run(args, &env).await,
         }
     };
     let outcome = tokio::select! {

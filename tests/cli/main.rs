@@ -4,6 +4,7 @@
 #![allow(unreachable_pub)]
 
 mod core;
+mod doctor;
 mod environment;
 mod generated;
 mod help;

@@ -98,6 +98,44 @@ pub fn ensure_dir(path: &Path) -> Result<bool, NotPrivate> {
     }
 }
 
+/// What is at a path meant to be a private directory, looked at without changing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirState {
+    /// Nothing yet: it will be created with mode 0700.
+    Missing,
+    /// A directory of this user's that only this user can enter.
+    Private,
+    /// This user's directory, but group or others have access: share empties it and
+    /// makes it private before use.
+    TooOpen,
+    /// A symbolic link or not a directory: share refuses it.
+    NotADirectory,
+    /// Another user's directory: share refuses it.
+    NotOurs,
+}
+
+/// Looks at `path` the way [`ensure_dir`] would, without creating or tightening anything.
+pub fn inspect_dir(path: &Path) -> io::Result<DirState> {
+    let metadata = match std::fs::symlink_metadata(path) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(DirState::Missing),
+        other => other?,
+    };
+    if !metadata.is_dir() {
+        return Ok(DirState::NotADirectory);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if metadata.uid() != rustix::process::geteuid().as_raw() {
+            return Ok(DirState::NotOurs);
+        }
+        if metadata.mode() & 0o077 != 0 {
+            return Ok(DirState::TooOpen);
+        }
+    }
+    Ok(DirState::Private)
+}
+
 /// Creates one private directory; fails if anything exists at `path`.
 pub fn create_dir(path: &Path) -> io::Result<()> {
     let mut builder = DirBuilder::new();

@@ -6,6 +6,7 @@
 pub mod download;
 pub mod host;
 pub mod network;
+pub mod probe;
 pub mod reach;
 pub mod relay;
 pub mod retry;

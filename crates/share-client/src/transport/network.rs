@@ -86,6 +86,11 @@ impl Network {
         self
     }
 
+    /// How many certificates `--ca-file` added to the system's roots.
+    pub fn extra_root_count(&self) -> usize {
+        self.extra_roots.len()
+    }
+
     /// Tells the user about a retry.
     pub(crate) fn notice(&self, text: &str) {
         (self.notices.0)(text);
@@ -314,7 +319,7 @@ pub(crate) fn is_transient(err: &reqwest::Error) -> bool {
 
 /// Whether a request failed in TLS: rustls reports a refused handshake or certificate as
 /// an I/O error of kind `InvalidData`, possibly wrapped in another I/O error.
-fn is_tls_failure(err: &reqwest::Error) -> bool {
+pub(crate) fn is_tls_failure(err: &reqwest::Error) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {
         cause = match current.downcast_ref::<std::io::Error>() {
