@@ -44,6 +44,9 @@ pub(crate) struct Plan {
     pub(crate) keep_receipt: bool,
     /// The user's own passphrase, already read and checked; `None` means generate one.
     pub(crate) own_passphrase: Option<SecretString>,
+    /// Whether that passphrase came from `SHARE_PASSPHRASE` (said on stderr: it may be
+    /// left over from a receive).
+    pub(crate) passphrase_from_env: bool,
     /// Public keys to encrypt to instead of a passphrase (none: a passphrase share).
     pub(crate) recipients: Arc<Vec<crypto::BoxedRecipient>>,
     /// The recipients as given, for the report.
@@ -110,6 +113,7 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     let own_source =
         passphrase::own_source(args.passphrase_file.as_deref(), env.passphrase_is_set())
             .filter(|_| recipients.is_empty());
+    let passphrase_from_env = own_source == Some(passphrase::Source::Env);
     let own_passphrase = match own_source {
         Some(source) => {
             env.check_passphrase_text(&source)?;
@@ -144,6 +148,7 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         keep_receipt: !args.relay.no_receipt,
         host,
         own_passphrase,
+        passphrase_from_env,
         recipient_texts: recipients.iter().map(|(text, _)| text.clone()).collect(),
         recipients: Arc::new(recipients.into_iter().map(|(_, key)| key).collect()),
         passphrase_out: args.passphrase_out,
@@ -190,6 +195,16 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
     }
     // Created empty (0600, never overwriting) before the upload, so a bad path fails
     // before anything is shared; removed again if the send fails.
+    if let (true, Some(own)) = (plan.passphrase_from_env, &plan.own_passphrase) {
+        let notice = if passphrase::looks_generated(own) {
+            "encrypting with the passphrase in SHARE_PASSPHRASE, which looks like one share \
+             generated (left over from a receive?); unset SHARE_PASSPHRASE to get a new one"
+        } else {
+            "encrypting with your own passphrase from SHARE_PASSPHRASE \
+             (unset it to get a generated one)"
+        };
+        report::status(plan.quiet, notice);
+    }
     let passphrase_file = match &plan.passphrase_out {
         Some(path) => Some(PassphraseFile::create(path)?),
         None => None,

@@ -328,3 +328,44 @@ fn a_panic_shows_where_but_never_its_payload() {
     );
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
 }
+
+#[test]
+fn send_says_when_its_passphrase_comes_from_share_passphrase() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"from the environment");
+    let run = |passphrase: &str, quiet: bool| {
+        let mut command = sandbox.share(&server);
+        command
+            .args(["send", "a.txt"])
+            .env("SHARE_PASSPHRASE", passphrase);
+        if quiet {
+            command.arg("-q");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{:?}", texts(&output));
+        texts(&output).1
+    };
+
+    let own = run("correct horse battery staple orbit candle meadow", false);
+    assert!(
+        own.contains("your own passphrase from SHARE_PASSPHRASE"),
+        "{own}"
+    );
+
+    // Ten list words joined by '-': what a receive was given, not a sender's choice.
+    let left_over = run(
+        "cousin-oak-loan-mercy-remove-frown-lonely-disorder-pole-sight",
+        false,
+    );
+    assert!(
+        left_over.contains("looks like one share generated"),
+        "{left_over}"
+    );
+    assert!(left_over.contains("unset SHARE_PASSPHRASE"), "{left_over}");
+
+    assert_eq!(
+        run("correct horse battery staple orbit candle meadow", true),
+        ""
+    );
+}

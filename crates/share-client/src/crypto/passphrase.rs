@@ -132,6 +132,16 @@ pub fn generate() -> Result<SecretString> {
     Ok(SecretString::from(joined.as_str()))
 }
 
+/// Whether `passphrase` has the shape [`generate`] gives: ten BIP39 words joined by `-`.
+/// A user's own passphrase that looks like this was most likely given to them for a share
+/// they received, not chosen for one they send.
+pub fn looks_generated(passphrase: &SecretString) -> bool {
+    let words = bip39::Language::English;
+    let text = passphrase.expose_secret();
+    text.split('-').count() == GENERATED_WORDS
+        && text.split('-').all(|word| words.find_word(word).is_some())
+}
+
 /// Refuses a weak passphrase of the user's own (exit 2): the link is public, so the
 /// passphrase is all that stands against offline guessing.
 pub fn check_strength(passphrase: &SecretString) -> Result<()> {
@@ -169,6 +179,18 @@ mod tests {
         let list = bip39::Language::English.word_list();
         assert!(words.iter().all(|w| list.contains(w)));
         assert_ne!(first.expose_secret(), second.expose_secret());
+    }
+
+    #[test]
+    fn generated_passphrases_look_generated_and_others_do_not() {
+        assert!(looks_generated(&generate().unwrap()));
+        for own in [
+            "correct horse battery staple orbit candle meadow",
+            "cousin-oak-loan-mercy-remove-frown-lonely-disorder-pole",
+            "cousin-oak-loan-mercy-remove-frown-lonely-disorder-pole-sightx",
+        ] {
+            assert!(!looks_generated(&SecretString::from(own)), "{own}");
+        }
     }
 
     #[test]
