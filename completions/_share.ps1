@@ -67,8 +67,8 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             break
         }
         'share;receive' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write: a file name for a single file, a directory otherwise; `-` for stdout')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write: a file name for a single file, a directory otherwise; `-` for stdout')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from the first line of FILE')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable')

@@ -62,8 +62,8 @@ set edit:completion:arg-completer[share] = {|@words|
             cand --version 'Print version'
         }
         &'share;receive'= {
-            cand -o 'Where to write: a file name for a single file, a directory otherwise; `-` for stdout'
-            cand --output 'Where to write: a file name for a single file, a directory otherwise; `-` for stdout'
+            cand -o 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout'
+            cand --output 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout'
             cand --passphrase-file 'Read the passphrase from the first line of FILE'
             cand -i 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable'
             cand --identity 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable'

@@ -57,7 +57,7 @@ complete -c share -n "__fish_share_using_subcommand send" -l no-receipt -d 'Keep
 complete -c share -n "__fish_share_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c share -n "__fish_share_using_subcommand send" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand send" -s V -l version -d 'Print version'
-complete -c share -n "__fish_share_using_subcommand receive" -s o -l output -d 'Where to write: a file name for a single file, a directory otherwise; `-` for stdout' -r -F
+complete -c share -n "__fish_share_using_subcommand receive" -s o -l output -d 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout' -r -F
 complete -c share -n "__fish_share_using_subcommand receive" -l passphrase-file -d 'Read the passphrase from the first line of FILE' -r -F
 complete -c share -n "__fish_share_using_subcommand receive" -s i -l identity -d 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable' -r -F
 complete -c share -n "__fish_share_using_subcommand receive" -l max-work-factor -d 'Refuse passphrase-encrypted files whose scrypt work factor (log2 N) is above this' -r

@@ -314,7 +314,8 @@ pub struct ReceiveArgs {
     #[arg(value_name = "LINK")]
     pub link: String,
 
-    /// Where to write: a file name for a single file, a directory otherwise; `-` for stdout.
+    /// Where to write: a file name for a single file, a directory otherwise (a PATH ending in
+    /// `/` is always a directory, created if missing); `-` for stdout.
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 

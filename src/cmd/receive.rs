@@ -473,7 +473,12 @@ fn write_payload<R: Read>(
             }]
         }
         (Some(marker), Some(destination)) => {
-            let unpacked = unpack::unpack(&mut hashing, marker, destination.staging())?;
+            let unpacked = unpack::unpack(
+                &mut hashing,
+                marker,
+                destination.staging(),
+                &|name, is_dir| destination.check_entry(name, is_dir),
+            )?;
             placed(destination.commit(&unpacked)?)
         }
         (None, Some(destination)) => {

@@ -16,7 +16,7 @@ use sha2::Digest;
 
 use crate::support::raw;
 use crate::support::tflink::StandIn;
-use crate::support::{Sandbox, assert_failure, texts};
+use crate::support::{Sandbox, assert_failure, assert_success, texts};
 use crate::support::{distinctive, send};
 
 const PART_SIZE: usize = 100_000;
@@ -617,4 +617,67 @@ fn a_timeout_while_unpacking_leaves_all_or_nothing() {
             other => panic!("round {round}: exit {other:?}: {stderr}"),
         }
     }
+}
+
+#[test]
+fn an_output_ending_in_a_slash_is_a_new_directory_even_for_one_file() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("report.txt", b"one file, into a new directory");
+    let (link, passphrase) = send(&sender, &server, &["report.txt"]);
+
+    let receiver = Sandbox::new();
+    let output = receiver.receive(&server, &link, &passphrase, &["-o", "newinbox/"]);
+    assert_success(&output);
+    let inbox = receiver.work().join("newinbox");
+    assert_eq!(
+        std::fs::read(inbox.join("report.txt")).unwrap(),
+        b"one file, into a new directory"
+    );
+    let mode = std::fs::metadata(&inbox).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert_eq!(Sandbox::listing(&receiver.work()), vec!["newinbox"]);
+}
+
+#[test]
+fn an_output_ending_in_a_slash_that_is_a_file_fails_before_the_download() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("report.txt", b"x");
+    let (link, passphrase) = send(&sender, &server, &["report.txt"]);
+
+    let receiver = Sandbox::new();
+    receiver.write("inbox", b"a file, not a directory");
+    let output = receiver.receive(&server, &link, &passphrase, &["-o", "inbox/"]);
+    assert_failure(&output, 7, "inbox/ exists and is not a directory");
+    assert!(
+        server.downloads().is_empty(),
+        "it must fail before downloading"
+    );
+}
+
+#[test]
+fn an_existing_file_stops_the_download_as_soon_as_its_name_is_known() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("big.bin", &distinctive(6_000_000));
+    let (link, passphrase) = send(&sender, &server, &["--part-size", "1M", "big.bin"]);
+    let parts = server.uploads().len() - 1;
+    assert!(parts >= 6, "{parts} parts");
+
+    let receiver = Sandbox::new();
+    receiver.write("big.bin", b"precious");
+    let output = receiver.receive(&server, &link, &passphrase, &["--jobs", "1"]);
+    assert_failure(&output, 7, "big.bin already exists");
+    assert_eq!(
+        std::fs::read(receiver.work().join("big.bin")).unwrap(),
+        b"precious"
+    );
+    // The index, then at most a part or two ahead of the failing first one.
+    let fetched = server.downloads().len();
+    assert!(
+        fetched <= 4,
+        "{fetched} of {} requests: it downloaded on",
+        parts + 1
+    );
 }

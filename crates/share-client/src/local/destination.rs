@@ -30,6 +30,9 @@ enum Place {
     /// At this path: the file itself for a single-file share, a new directory otherwise;
     /// with whether something (only replaceable with `--force`) was there when prepared.
     At(PathBuf, bool),
+    /// A new directory, created at commit time: `-o` ended with a separator (`inbox/`),
+    /// which means a directory whatever the share holds.
+    NewDirectory(PathBuf),
 }
 
 /// A receive in progress: its staging directory and where its results will go.
@@ -57,6 +60,17 @@ impl Destination {
         let place = match output {
             None => Place::Into(PathBuf::from("."), identity(Path::new("."))),
             Some(path) if path.is_dir() => Place::Into(path.to_owned(), identity(path)),
+            Some(path) if names_a_directory(path) => {
+                if fs::symlink_metadata(path.components().as_path()).is_ok() {
+                    return Err(Failure::new(
+                        Kind::LocalIo,
+                        format!("{} exists and is not a directory", path.display()),
+                    )
+                    .hint("nothing was written; remove it or choose another place with -o")
+                    .into());
+                }
+                Place::NewDirectory(path.components().as_path().to_owned())
+            }
             Some(path) => {
                 let existed = fs::symlink_metadata(path).is_ok();
                 if existed && !force {
@@ -67,7 +81,7 @@ impl Destination {
         };
         let staging_parent = match &place {
             Place::Into(dir, _) => dir.clone(),
-            Place::At(path, _) => match path.parent() {
+            Place::At(path, _) | Place::NewDirectory(path) => match path.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
                 _ => PathBuf::from("."),
             },
@@ -85,6 +99,40 @@ impl Destination {
             _registration: crate::local::cleanup::register(staging.path()),
             staging,
         })
+    }
+
+    /// Refuses, as soon as the payload names it, an entry that could not be moved into
+    /// place at commit time (an existing file without `--force`, a file where a directory
+    /// must go): the download stops there instead of after its last byte. [`commit`]
+    /// checks everything again, since the destination may change meanwhile.
+    ///
+    /// [`commit`]: Destination::commit
+    pub fn check_entry(&self, name: &str, is_dir: bool) -> Result<()> {
+        let Place::Into(dir, _) = &self.place else {
+            // A new directory has nothing in it yet; a single path was checked in prepare.
+            return Ok(());
+        };
+        let target = dir.join(name);
+        let Ok(existing) = fs::symlink_metadata(&target) else {
+            return Ok(());
+        };
+        match (is_dir, existing.is_dir()) {
+            (true, true) => Ok(()),
+            (false, false) if self.force => Ok(()),
+            (true, false) if self.force => Err(Failure::new(
+                Kind::LocalIo,
+                format!("{} exists and is not a directory", target.display()),
+            )
+            .hint("nothing was written; remove it or choose another place with -o")
+            .into()),
+            (false, true) if self.force => Err(Failure::new(
+                Kind::LocalIo,
+                format!("{} is a directory", target.display()),
+            )
+            .hint("nothing was written; remove it or choose another place with -o")
+            .into()),
+            _ => Err(already_exists(&target)),
+        }
     }
 
     /// The hidden staging directory (`.share-partial-*`) to unpack into before [`commit`].
@@ -117,7 +165,7 @@ impl Destination {
                     size: unpacked.files[0].size,
                 }]);
             }
-            Place::At(path, false) => (path.clone(), true),
+            Place::At(path, false) | Place::NewDirectory(path) => (path.clone(), true),
             Place::At(path, true) => (path.clone(), false),
             Place::Into(dir, prepared) => {
                 if identity(dir) != *prepared {
@@ -203,6 +251,16 @@ fn identity(path: &Path) -> Option<Identity> {
         let _ = metadata;
         Some(())
     }
+}
+
+/// Whether `-o` was written with a trailing separator (`inbox/`): a directory, by the
+/// usual convention of the shell and of `cp`/`rsync`.
+fn names_a_directory(path: &Path) -> bool {
+    path.as_os_str()
+        .to_string_lossy()
+        .chars()
+        .next_back()
+        .is_some_and(std::path::is_separator)
 }
 
 fn is_real_directory(path: &Path) -> bool {

@@ -293,7 +293,14 @@ fn pax_path(records: &[u8]) -> Result<Option<Vec<u8>>> {
 
 /// Unpacks a share payload (marker first) into `staging`, which must be an empty
 /// directory this process created. The input must end right after the archive.
-pub fn unpack<R: Read>(input: R, marker: Marker, staging: &Path) -> Result<Unpacked> {
+/// `check_entry(name, is_dir)` runs for every entry before it is written, so a conflict
+/// at the destination stops the receive as soon as the name is known.
+pub fn unpack<R: Read>(
+    input: R,
+    marker: Marker,
+    staging: &Path,
+    check_entry: &dyn Fn(&str, bool) -> Result<()>,
+) -> Result<Unpacked> {
     let Input { reader, failure } = Input::new(input);
     let mut archive = tar::Archive::new(reader);
     let mut unpacked = Unpacked::default();
@@ -317,6 +324,7 @@ pub fn unpack<R: Read>(input: R, marker: Marker, staging: &Path) -> Result<Unpac
         if !seen.insert(name.clone()) {
             return Err(unsafe_name(&name, "it appears twice"));
         }
+        check_entry(&name, is_dir)?;
         let target = staging.join(&name);
         match entry_type {
             tar::EntryType::Directory => {
@@ -534,7 +542,7 @@ mod tests {
         assert_eq!(marker, Marker { files: 2 });
 
         let staging = tempfile::tempdir().unwrap();
-        let unpacked = unpack(&bytes[..], marker, staging.path()).unwrap();
+        let unpacked = unpack(&bytes[..], marker, staging.path(), &|_, _| Ok(())).unwrap();
         assert_eq!(fs::read(staging.path().join("dir/sub/b")).unwrap(), b"bee");
         assert_eq!(
             unpacked.top_level,
@@ -560,7 +568,10 @@ mod tests {
         let mut bytes = payload_bytes(&[source.path().join("a")]);
         bytes.extend_from_slice(b"garbage");
         let staging = tempfile::tempdir().unwrap();
-        let err = unpack(&bytes[..], Marker { files: 1 }, staging.path()).unwrap_err();
+        let err = unpack(&bytes[..], Marker { files: 1 }, staging.path(), &|_, _| {
+            Ok(())
+        })
+        .unwrap_err();
         assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
     }
 }
