@@ -26,8 +26,12 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             cli::Command::Doctor(args) => cmd::doctor::run(args, &env).await,
         }
     };
+    // Pinned here rather than moved into `select!`, so a stop by signal cleans up while
+    // the command's registrations (a resume directory worth keeping among them) still
+    // exist; the command is dropped only after that.
+    tokio::pin!(command);
     let outcome = tokio::select! {
-        result = command => Ok(result),
+        result = &mut command => Ok(result),
         kind = stop_signal() => Err(kind),
     };
     match outcome {

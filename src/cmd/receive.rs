@@ -137,11 +137,8 @@ pub(crate) async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
             }
         };
 
-    for file in &received.files {
-        report::status(
-            plan.quiet,
-            &format!("wrote {} ({} bytes)", file.path, file.size),
-        );
+    for line in wrote_lines(&received.files) {
+        report::status(plan.quiet, &line);
     }
     if plan.json {
         let sha256 = received
@@ -150,6 +147,36 @@ pub(crate) async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
         output::print_receive(&received.files, &sha256)?;
     }
     Ok(())
+}
+
+/// More `wrote` lines than this are summarised: a screenful, not one line per file of a
+/// share of thousands (`--json` still lists every one).
+const WROTE_LINES_SHOWN: usize = 20;
+
+/// One `wrote` line per file, or the first few and a summary of the rest.
+fn wrote_lines(files: &[ReceivedFile]) -> Vec<String> {
+    let line = |file: &ReceivedFile| {
+        let place = if file.path == "-" {
+            "standard output"
+        } else {
+            file.path.as_str()
+        };
+        format!("wrote {place} ({} bytes)", file.size)
+    };
+    if files.len() <= WROTE_LINES_SHOWN {
+        return files.iter().map(line).collect();
+    }
+    let shown = WROTE_LINES_SHOWN - 1;
+    let rest = &files[shown..];
+    let mut lines: Vec<String> = files[..shown].iter().map(line).collect();
+    lines.push(format!(
+        "wrote {} more files ({} bytes; {} files, {} bytes in all; --json lists each)",
+        rest.len(),
+        rest.iter().map(|file| file.size).sum::<u64>(),
+        files.len(),
+        files.iter().map(|file| file.size).sum::<u64>(),
+    ));
+    lines
 }
 
 /// The error for a receive that ran past `--timeout`, saying truthfully what it left.

@@ -26,7 +26,24 @@ pub fn show(passphrase: &SecretString, quiet: bool) {
                 .quiet_zone(true)
                 .build();
             let mut rendered = rendered;
-            eprintln!("{rendered}");
+            let needed = rendered
+                .lines()
+                .next()
+                .map_or(0, |line| line.chars().count());
+            match terminal_size::terminal_size_of(std::io::stderr()) {
+                // A wrapped code cannot be scanned: say so instead of drawing it.
+                Some((terminal_size::Width(columns), _)) if usize::from(columns) < needed => {
+                    report::status(
+                        quiet,
+                        &format!(
+                            "--qr: the terminal is {columns} columns wide and the code needs \
+                             {needed}; widen the window (or make the font smaller) to show it \
+                             next time, or pass the passphrase on another way"
+                        ),
+                    );
+                }
+                _ => eprintln!("{rendered}"),
+            }
             zeroize::Zeroize::zeroize(&mut rendered);
         }
         Err(err) => report::status(quiet, &format!("cannot draw the QR code: {err}")),

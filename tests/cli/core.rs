@@ -907,3 +907,35 @@ fn standard_input_round_trips_under_its_given_name() {
         .unwrap();
     assert_failure(&output, 2, "contains a slash");
 }
+
+#[test]
+fn a_long_list_of_written_files_is_summarised_and_stdout_is_named() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    for number in 0..30 {
+        sender.write(&format!("many/{number:02}.txt"), b"12345");
+    }
+    let (link, passphrase) = send(&sender, &server, &["many"]);
+    let receiver = Sandbox::new();
+    let (_, stderr) = assert_success(&receiver.receive(&server, &link, &passphrase, &[]));
+    let wrote: Vec<&str> = stderr.lines().filter(|l| l.contains("wrote")).collect();
+    assert_eq!(wrote.len(), 20, "{stderr}");
+    assert!(
+        wrote[19].contains("wrote 11 more files (55 bytes; 30 files, 150 bytes in all"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_dir(receiver.work().join("many")).unwrap().count(),
+        30
+    );
+
+    sender.write("one.txt", b"abc");
+    let (link, passphrase) = send(&sender, &server, &["one.txt"]);
+    let output = receiver.receive(&server, &link, &passphrase, &["-o", "-"]);
+    let (stdout, stderr) = assert_success(&output);
+    assert_eq!(stdout, "abc");
+    assert!(
+        stderr.contains("wrote standard output (3 bytes)"),
+        "{stderr}"
+    );
+}

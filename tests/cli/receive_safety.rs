@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use sha2::Digest;
 
 use crate::support::raw;
-use crate::support::tflink::StandIn;
+use crate::support::tflink::{self, StandIn};
 use crate::support::{Sandbox, assert_failure, assert_success, texts};
 use crate::support::{distinctive, send};
 
@@ -679,5 +679,54 @@ fn an_existing_file_stops_the_download_as_soon_as_its_name_is_known() {
         fetched <= 4,
         "{fetched} of {} requests: it downloaded on",
         parts + 1
+    );
+}
+
+/// SIGINT in the middle of a multi-part download, with parts already kept: the message
+/// says to run the same command again, and running it finishes from the kept parts.
+#[test]
+fn an_interrupted_multi_part_receive_says_how_to_resume() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("big.bin", &distinctive(6_000_000));
+    let (link, passphrase) = send(&sender, &server, &["--part-size", "1M", "big.bin"]);
+    // The index and two parts arrive; the third part never does.
+    server.set_download_fault(tflink::DownloadFault::StallAfter(3));
+
+    let receiver = Sandbox::new();
+    let child = receiver
+        .share(&server)
+        .args(["receive", "--jobs", "1", &link])
+        .env("SHARE_PASSPHRASE", &passphrase)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the download to stall", || server.downloads().len() > 3);
+    let resume = receiver.resume_dir(&link);
+    wait_for("parts to be kept", || {
+        fs::read_dir(&resume).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .filter(|e| !e.file_name().to_string_lossy().ends_with(".partial"))
+                .count()
+                >= 2
+        })
+    });
+    signal(&child, "INT");
+    let output = child.wait_with_output().unwrap();
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("nothing was shared"), "{stderr}");
+
+    server.set_download_fault(tflink::DownloadFault::None);
+    let output = receiver.receive(&server, &link, &passphrase, &[]);
+    assert_success(&output);
+    assert_eq!(
+        fs::read(receiver.work().join("big.bin")).unwrap(),
+        distinctive(6_000_000)
     );
 }

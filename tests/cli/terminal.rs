@@ -107,3 +107,31 @@ fn no_color_turns_off_colour_on_a_terminal() {
     assert!(!plain.contains("\u{1b}["), "{plain:?}");
     assert!(plain.contains("unexpected argument"));
 }
+
+#[test]
+fn qr_in_a_terminal_too_narrow_for_the_code_says_so_instead_of_wrapping_it() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox.write("a.txt", b"narrow");
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "stty cols 30 rows 40 && exec \"$0\" send --qr a.txt"])
+        .arg(env!("CARGO_BIN_EXE_share"))
+        .current_dir(sandbox.work())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sandbox.home())
+        .env("TERM", "xterm")
+        .env("SHARE_SERVER", server.api_base());
+    let mut session = rexpect::session::spawn_command(command, Some(30_000)).unwrap();
+    let transcript = session.exp_eof().unwrap();
+    assert!(
+        transcript.contains("the terminal is 30 columns wide and the code needs"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.matches("\u{e2}\u{96}").count() < 10,
+        "a QR code was drawn anyway: {transcript}"
+    );
+    assert!(transcript.contains("Passphrase: "));
+}

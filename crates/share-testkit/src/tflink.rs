@@ -62,6 +62,8 @@ pub enum DownloadFault {
     Status(u16),
     /// The first request gets this many bytes, then the connection drops.
     DropOnce(usize),
+    /// Every request after the first `served` hangs for half a minute (then gets 503).
+    StallAfter(usize),
     /// The first `times` requests get `status` (with `Retry-After: retry_after` if given).
     FailTimes {
         times: usize,
@@ -400,6 +402,19 @@ async fn handle_download(
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let stalled = {
+        let mut shared = state.shared.lock().unwrap();
+        let stall = matches!(shared.download_fault,
+            DownloadFault::StallAfter(served) if shared.downloads.len() >= served);
+        if stall {
+            shared.downloads.push(path.clone());
+        }
+        stall
+    };
+    if stalled {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        return error(StatusCode::SERVICE_UNAVAILABLE, "Error");
+    }
     let mut shared = state.shared.lock().unwrap();
     shared.downloads.push(path.clone());
     let range = headers
