@@ -400,7 +400,10 @@ const MAX_PREFIX: u64 = 1024;
 /// otherwise encrypted once into a spool file and uploaded as parts plus an index.
 async fn upload_share(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
     let client = host::LazyUploadClient::new(&plan.network);
-    let bar = progress::bytes_bar(None, "Uploading", progress::visible(plan.quiet));
+    // The size is known up front (to within the header, corrected once it is written),
+    // so the upload bar shows a total, a percentage and the time left, like downloads.
+    let estimate = crypto::ciphertext_len(MAX_PREFIX, plan.payload.len());
+    let bar = progress::bytes_bar(Some(estimate), "Uploading", progress::visible(plan.quiet));
     let fits_one_upload = !plan.host.profile().splits
         || crypto::ciphertext_len(MAX_PREFIX, plan.payload.len()) <= plan.part_size;
     let result = if fits_one_upload {

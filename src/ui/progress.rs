@@ -21,7 +21,7 @@ pub fn visible(quiet: bool) -> bool {
 pub fn bytes_bar(total: Option<u64>, message: &'static str, show: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
     let template = if total.is_some() {
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
+        "{msg} [{bar:30}] {bytes}/{total_bytes} ({percent}%) {bytes_per_sec} ETA {eta}"
     } else {
         "{msg} {bytes} {bytes_per_sec}"
     };

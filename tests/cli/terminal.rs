@@ -58,6 +58,17 @@ fn qr_code_and_progress_bar_appear_on_a_terminal() {
         transcript.contains("Uploading"),
         "no progress bar: {transcript}"
     );
+    // Like the download bar: a total, a percentage and the time left.
+    let upload_bar = transcript
+        .split("Uploading")
+        .nth(1)
+        .map(|rest| rest.lines().next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    assert!(
+        upload_bar.contains('%') && upload_bar.contains("ETA"),
+        "{upload_bar}"
+    );
+    assert!(upload_bar.contains(" B/2.86 MiB"), "no total: {upload_bar}");
     // The transcript arrives decoded as Latin-1: look for the UTF-8 lead bytes of the
     // block elements (U+2580..U+259F) the QR code is drawn with.
     assert!(
