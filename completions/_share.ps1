@@ -37,7 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
         'share;send' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'With `-`: the file name the receiver gets [default: stdin]')
             [CompletionResult]::new('--passphrase-out', '--passphrase-out', [CompletionResultType]::ParameterName, 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone')
-            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt with your own passphrase, read from the first line of FILE (`-`: standard input), instead of a generated one')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable')
             [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable')
             [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Encrypt to every public key in FILE (one per line, # comments); repeatable')
@@ -69,7 +69,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
         'share;receive' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout')
-            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from the first line of FILE')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the passphrase from the first line of FILE (`-`: standard input; on a terminal, the hidden prompt)')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable')
             [CompletionResult]::new('--max-work-factor', '--max-work-factor', [CompletionResultType]::ParameterName, 'Refuse passphrase-encrypted files whose scrypt work factor (log2 N) is above this')

@@ -33,7 +33,7 @@ set edit:completion:arg-completer[share] = {|@words|
         &'share;send'= {
             cand --name 'With `-`: the file name the receiver gets [default: stdin]'
             cand --passphrase-out 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone'
-            cand --passphrase-file 'Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one'
+            cand --passphrase-file 'Encrypt with your own passphrase, read from the first line of FILE (`-`: standard input), instead of a generated one'
             cand -r 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable'
             cand --recipient 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable'
             cand -R 'Encrypt to every public key in FILE (one per line, # comments); repeatable'
@@ -64,7 +64,7 @@ set edit:completion:arg-completer[share] = {|@words|
         &'share;receive'= {
             cand -o 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout'
             cand --output 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout'
-            cand --passphrase-file 'Read the passphrase from the first line of FILE'
+            cand --passphrase-file 'Read the passphrase from the first line of FILE (`-`: standard input; on a terminal, the hidden prompt)'
             cand -i 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable'
             cand --identity 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable'
             cand --max-work-factor 'Refuse passphrase-encrypted files whose scrypt work factor (log2 N) is above this'

@@ -35,7 +35,7 @@ complete -c share -n "__fish_share_needs_command" -f -a "doctor" -d 'Check the h
 complete -c share -n "__fish_share_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c share -n "__fish_share_using_subcommand send" -l name -d 'With `-`: the file name the receiver gets [default: stdin]' -r
 complete -c share -n "__fish_share_using_subcommand send" -l passphrase-out -d 'Write the passphrase to FILE (mode 0600, never overwritten); stdout then carries the link alone' -r -F
-complete -c share -n "__fish_share_using_subcommand send" -l passphrase-file -d 'Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one' -r -F
+complete -c share -n "__fish_share_using_subcommand send" -l passphrase-file -d 'Encrypt with your own passphrase, read from the first line of FILE (`-`: standard input), instead of a generated one' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -s r -l recipient -d 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable' -r
 complete -c share -n "__fish_share_using_subcommand send" -s R -l recipients-file -d 'Encrypt to every public key in FILE (one per line, # comments); repeatable' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -l part-size -d 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)' -r
@@ -58,7 +58,7 @@ complete -c share -n "__fish_share_using_subcommand send" -s q -l quiet -d 'Prin
 complete -c share -n "__fish_share_using_subcommand send" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand send" -s V -l version -d 'Print version'
 complete -c share -n "__fish_share_using_subcommand receive" -s o -l output -d 'Where to write: a file name for a single file, a directory otherwise (a PATH ending in `/` is always a directory, created if missing); `-` for stdout' -r -F
-complete -c share -n "__fish_share_using_subcommand receive" -l passphrase-file -d 'Read the passphrase from the first line of FILE' -r -F
+complete -c share -n "__fish_share_using_subcommand receive" -l passphrase-file -d 'Read the passphrase from the first line of FILE (`-`: standard input; on a terminal, the hidden prompt)' -r -F
 complete -c share -n "__fish_share_using_subcommand receive" -s i -l identity -d 'Decrypt with the age identities or unencrypted SSH private key in FILE, for shares sent to public keys; repeatable' -r -F
 complete -c share -n "__fish_share_using_subcommand receive" -l max-work-factor -d 'Refuse passphrase-encrypted files whose scrypt work factor (log2 N) is above this' -r
 complete -c share -n "__fish_share_using_subcommand receive" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r

@@ -157,7 +157,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "FILE")]
     pub passphrase_out: Option<PathBuf>,
 
-    /// Encrypt with your own passphrase, read from the first line of FILE, instead of a generated one.
+    /// Encrypt with your own passphrase, read from the first line of FILE (`-`: standard
+    /// input), instead of a generated one.
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 
@@ -319,7 +320,8 @@ pub struct ReceiveArgs {
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
-    /// Read the passphrase from the first line of FILE.
+    /// Read the passphrase from the first line of FILE (`-`: standard input; on a terminal,
+    /// the hidden prompt).
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 

@@ -113,6 +113,24 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     let own_source =
         passphrase::own_source(args.passphrase_file.as_deref(), env.passphrase_is_set())
             .filter(|_| recipients.is_empty());
+    if own_source == Some(passphrase::Source::Stdin) {
+        if args.paths.iter().any(|path| path.as_os_str() == "-") {
+            return Err(Failure::new(
+                Kind::Usage,
+                "--passphrase-file - and the path - both want standard input",
+            )
+            .hint("give the passphrase in a file, or the payload as a file")
+            .into());
+        }
+        if env.stdin_is_terminal {
+            return Err(Failure::new(
+                Kind::Usage,
+                "--passphrase-file - reads standard input, which is a terminal: the passphrase would echo",
+            )
+            .hint("pipe it in (printf %s \"$PASS\" | share send --passphrase-file - …), or leave the flag out to get a generated one")
+            .into());
+        }
+    }
     let passphrase_from_env = own_source == Some(passphrase::Source::Env);
     let own_passphrase = match own_source {
         Some(source) => {

@@ -939,3 +939,50 @@ fn a_long_list_of_written_files_is_summarised_and_stdout_is_named() {
         "{stderr}"
     );
 }
+
+#[test]
+fn passphrase_file_dash_reads_standard_input() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("a.txt", b"piped passphrase");
+    let own = "piped-orbit candle meadow harbor lantern quiet";
+    let mut child = sender
+        .share(&server)
+        .args(["send", "--passphrase-file", "-", "a.txt"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        format!("{own}\n").as_bytes(),
+    )
+    .unwrap();
+    let (stdout, _) = assert_success(&child.wait_with_output().unwrap());
+    let (link, printed) = crate::support::link_and_passphrase(&stdout);
+    assert_eq!(printed, own);
+
+    let receiver = Sandbox::new();
+    let mut child = receiver
+        .share(&server)
+        .args(["receive", "--passphrase-file", "-", &link])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), own.as_bytes()).unwrap();
+    assert_success(&child.wait_with_output().unwrap());
+    assert_eq!(
+        fs::read(receiver.work().join("a.txt")).unwrap(),
+        b"piped passphrase"
+    );
+
+    // The payload and the passphrase cannot both come from standard input.
+    let output = sender
+        .share(&server)
+        .args(["send", "--passphrase-file", "-", "-"])
+        .output()
+        .unwrap();
+    assert_failure(&output, 2, "both want standard input");
+}

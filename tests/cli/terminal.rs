@@ -146,3 +146,47 @@ fn qr_in_a_terminal_too_narrow_for_the_code_says_so_instead_of_wrapping_it() {
     );
     assert!(transcript.contains("Passphrase: "));
 }
+
+#[test]
+fn an_empty_answer_at_the_prompt_is_asked_again_up_to_three_times() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("letter.txt", b"second try");
+    let (link, passphrase) = send(&sender, &server, &["letter.txt"]);
+
+    let receiver = Sandbox::new();
+    let mut session = share_in_terminal(&receiver, &server, &["receive", &link]);
+    session.exp_string("Passphrase: ").unwrap();
+    session.send_line("").unwrap();
+    session.exp_string("type it again (try 2 of 3)").unwrap();
+    session.send_line(&passphrase).unwrap();
+    let transcript = session.exp_eof().unwrap();
+    assert!(transcript.contains("wrote letter.txt"), "{transcript}");
+
+    let again = Sandbox::new();
+    let mut session = share_in_terminal(&again, &server, &["receive", &link]);
+    for _ in 0..3 {
+        session.exp_string("Passphrase: ").unwrap();
+        session.send_line("").unwrap();
+    }
+    let transcript = session.exp_eof().unwrap();
+    assert!(
+        transcript.contains("the passphrase from the terminal is empty"),
+        "{transcript}"
+    );
+}
+
+#[test]
+fn end_of_input_at_the_prompt_puts_the_error_on_its_own_line() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("letter.txt", b"x");
+    let (link, _) = send(&sender, &server, &["letter.txt"]);
+    let receiver = Sandbox::new();
+    let mut session = share_in_terminal(&receiver, &server, &["receive", &link]);
+    session.exp_string("Passphrase: ").unwrap();
+    session.send_control('d').unwrap();
+    let transcript = session.exp_eof().unwrap();
+    assert!(transcript.contains("share: error:"), "{transcript}");
+    assert!(!transcript.contains("Passphrase: share"), "{transcript}");
+}

@@ -30,6 +30,8 @@ const STRENGTH_CHECK_PREFIX: usize = 100;
 pub enum Source {
     /// The first line of this file (`--passphrase-file`).
     File(PathBuf),
+    /// The first line of standard input (`--passphrase-file -`, stdin not a terminal).
+    Stdin,
     /// The environment variable [`PASSPHRASE_ENV`].
     Env,
     /// Asked for on the terminal, by the user interface.
@@ -39,9 +41,16 @@ pub enum Source {
 /// Picks the passphrase source: `--passphrase-file` wins over `SHARE_PASSPHRASE` (a flag
 /// is the more specific instruction), and the terminal prompt is used only when there is one.
 /// Returns `None` when there is no source at all.
+///
+/// `--passphrase-file -` means standard input, as `-` does everywhere else; when standard
+/// input is a terminal that is the hidden prompt, so the passphrase is never echoed.
 pub fn source(file: Option<&Path>, env_is_set: bool, stdin_is_terminal: bool) -> Option<Source> {
     if let Some(path) = file {
-        Some(Source::File(path.to_owned()))
+        Some(match path.as_os_str() == "-" {
+            true if stdin_is_terminal => Source::Prompt,
+            true => Source::Stdin,
+            false => Source::File(path.to_owned()),
+        })
     } else if env_is_set {
         Some(Source::Env)
     } else if stdin_is_terminal {
@@ -80,6 +89,18 @@ pub fn read(
             })?;
             Zeroizing::new(first_line(text).to_owned())
         }
+        Source::Stdin => {
+            let mut line = Zeroizing::new(String::new());
+            std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(
+                |err| {
+                    fail(
+                        Kind::Usage,
+                        format!("cannot read the passphrase from standard input: {err}"),
+                    )
+                },
+            )?;
+            Zeroizing::new(first_line(&line).to_owned())
+        }
         Source::Env => {
             let value =
                 env.ok_or_else(|| fail(Kind::Usage, format!("{PASSPHRASE_ENV} is not set")))?;
@@ -107,6 +128,7 @@ pub fn describe(source: &Source) -> String {
         Source::File(path) => format!("passphrase file {}", path.display()),
         Source::Env => PASSPHRASE_ENV.to_owned(),
         Source::Prompt => "the terminal".to_owned(),
+        Source::Stdin => "standard input".to_owned(),
     }
 }
 
