@@ -57,6 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (for a host with a private CA)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout instead of the two labelled lines')
             [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also show the passphrase as a QR code on the terminal (stderr)')
+            [CompletionResult]::new('--no-pad', '--no-pad', [CompletionResultType]::ParameterName, 'Do not pad the payload: the host then learns its size to within a few hundred bytes instead of a size bucket (padding adds at most 12 %)')
             [CompletionResult]::new('--no-receipt', '--no-receipt', [CompletionResultType]::ParameterName, 'Keep no local receipt; `share revoke` and `share status` then need the manage token that --json prints')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')

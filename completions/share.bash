@@ -363,7 +363,7 @@ _share() {
             return 0
             ;;
         share__subcmd__send)
-            opts="-r -R -q -h -V --name --json --passphrase-out --passphrase-file --qr --recipient --recipients-file --part-size --server --relay --relay-key-file --expires --downloads --allow-ip --no-receipt --quiet --connect-timeout --idle-timeout --timeout --retries --jobs --ca-file --help --version"
+            opts="-r -R -q -h -V --name --json --passphrase-out --passphrase-file --qr --no-pad --recipient --recipients-file --part-size --server --relay --relay-key-file --expires --downloads --allow-ip --no-receipt --quiet --connect-timeout --idle-timeout --timeout --retries --jobs --ca-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -53,6 +53,7 @@ set edit:completion:arg-completer[share] = {|@words|
             cand --ca-file 'Also trust the CA certificates in this PEM file (for a host with a private CA)'
             cand --json 'Print one JSON object on stdout instead of the two labelled lines'
             cand --qr 'Also show the passphrase as a QR code on the terminal (stderr)'
+            cand --no-pad 'Do not pad the payload: the host then learns its size to within a few hundred bytes instead of a size bucket (padding adds at most 12 %)'
             cand --no-receipt 'Keep no local receipt; `share revoke` and `share status` then need the manage token that --json prints'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'

@@ -53,6 +53,7 @@ complete -c share -n "__fish_share_using_subcommand send" -l jobs -d 'Transfer u
 complete -c share -n "__fish_share_using_subcommand send" -l ca-file -d 'Also trust the CA certificates in this PEM file (for a host with a private CA)' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -l json -d 'Print one JSON object on stdout instead of the two labelled lines'
 complete -c share -n "__fish_share_using_subcommand send" -l qr -d 'Also show the passphrase as a QR code on the terminal (stderr)'
+complete -c share -n "__fish_share_using_subcommand send" -l no-pad -d 'Do not pad the payload: the host then learns its size to within a few hundred bytes instead of a size bucket (padding adds at most 12 %)'
 complete -c share -n "__fish_share_using_subcommand send" -l no-receipt -d 'Keep no local receipt; `share revoke` and `share status` then need the manage token that --json prints'
 complete -c share -n "__fish_share_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c share -n "__fish_share_using_subcommand send" -s h -l help -d 'Print help'

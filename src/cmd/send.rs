@@ -158,7 +158,10 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         .hint("leave --part-size out, or give a smaller one")
         .into());
     }
-    let payload = collect_payload(&args.paths, args.name.as_deref())?;
+    let mut payload = collect_payload(&args.paths, args.name.as_deref())?;
+    if !args.no_pad {
+        payload.pad();
+    }
     Ok(Plan {
         part_size: args.part_size,
         payload: Arc::new(payload),
@@ -213,16 +216,6 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
     }
     // Created empty (0600, never overwriting) before the upload, so a bad path fails
     // before anything is shared; removed again if the send fails.
-    if let (true, Some(own)) = (plan.passphrase_from_env, &plan.own_passphrase) {
-        let notice = if passphrase::looks_generated(own) {
-            "encrypting with the passphrase in SHARE_PASSPHRASE, which looks like one share \
-             generated (left over from a receive?); unset SHARE_PASSPHRASE to get a new one"
-        } else {
-            "encrypting with your own passphrase from SHARE_PASSPHRASE \
-             (unset it to get a generated one)"
-        };
-        report::status(plan.quiet, notice);
-    }
     let passphrase_file = match &plan.passphrase_out {
         Some(path) => Some(PassphraseFile::create(path)?),
         None => None,
@@ -256,6 +249,17 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
             .hint("nothing was shared; try again, or allow more time with --timeout")
         })??;
 
+    // Said once the share exists, so a failed send still prints one line only.
+    if let (true, Some(own)) = (plan.passphrase_from_env, &plan.own_passphrase) {
+        let notice = if passphrase::looks_generated(own) {
+            "encrypting with the passphrase in SHARE_PASSPHRASE, which looks like one share \
+             generated (left over from a receive?); unset SHARE_PASSPHRASE to get a new one"
+        } else {
+            "encrypting with your own passphrase from SHARE_PASSPHRASE \
+             (unset it to get a generated one)"
+        };
+        report::status(plan.quiet, notice);
+    }
     let expires_at = plan.host.expires_at();
     let created = match &plan.host {
         Host::Relay(relay) => relay.created().cloned(),
@@ -291,7 +295,7 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
         passphrase: shown_passphrase,
         recipients: plan.recipient_texts.clone(),
         expires_at: expires_at.clone(),
-        size: plan.payload.len(),
+        size: plan.payload.archive_len(),
         ciphertext_size: uploaded.ciphertext_size,
         parts: uploaded.parts,
         sha256: uploaded.sha256,

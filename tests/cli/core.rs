@@ -986,3 +986,80 @@ fn passphrase_file_dash_reads_standard_input() {
         .unwrap();
     assert_failure(&output, 2, "both want standard input");
 }
+
+/// What `age -d` gives for an uploaded share: the payload, padding included.
+fn age_decrypt(ciphertext: &[u8], passphrase: &str) -> Vec<u8> {
+    let decryptor = age::Decryptor::new(ciphertext).unwrap();
+    let identity = age::scrypt::Identity::new(passphrase.to_owned().into());
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .unwrap();
+    let mut plaintext = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut plaintext).unwrap();
+    plaintext
+}
+
+#[test]
+fn shares_are_padded_to_a_padme_bucket_unless_no_pad() {
+    use sha2::Digest;
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("contract.pdf", &distinctive(300_000));
+    let mut reports = Vec::new();
+    for flags in [&[][..], &["--no-pad"][..]] {
+        let output = sender
+            .share(&server)
+            .args(["send", "--json", "contract.pdf"])
+            .args(flags)
+            .output()
+            .unwrap();
+        let (stdout, _) = assert_success(&output);
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let body = server.uploads().pop().unwrap().body;
+        assert_eq!(
+            report["ciphertext_size"].as_u64().unwrap(),
+            body.len() as u64
+        );
+        let plaintext = age_decrypt(&body, report["passphrase"].as_str().unwrap());
+        let digest: String = sha2::Sha256::digest(&plaintext)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(report["sha256"], digest, "sha256 is of what age -d outputs");
+        reports.push((report, plaintext.len() as u64));
+
+        let receiver = Sandbox::new();
+        let link = report_link(&reports.last().unwrap().0);
+        let passphrase = reports.last().unwrap().0["passphrase"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_success(&receiver.receive(&server, &link, &passphrase, &[]));
+        assert_eq!(
+            fs::read(receiver.work().join("contract.pdf")).unwrap(),
+            distinctive(300_000)
+        );
+    }
+    let (padded, padded_len) = &reports[0];
+    let (plain, plain_len) = &reports[1];
+    // `size` is the payload without padding, the same either way.
+    assert_eq!(padded["size"], plain["size"]);
+    let size = plain["size"].as_u64().unwrap();
+    assert_eq!(*plain_len, size);
+    assert!(
+        *padded_len > size && *padded_len <= size + size / 8,
+        "{padded_len} for {size}"
+    );
+    // Padmé: only the top ⌊log2 ⌊log2 L⌋⌋ + 1 bits of the padded length may be set.
+    let exponent = u64::from(63 - padded_len.leading_zeros());
+    let kept = 64 - u64::from(exponent.leading_zeros());
+    assert_eq!(
+        padded_len & ((1u64 << (exponent - kept)) - 1),
+        0,
+        "{padded_len}"
+    );
+}
+
+fn report_link(report: &serde_json::Value) -> String {
+    report["link"].as_str().unwrap().to_owned()
+}

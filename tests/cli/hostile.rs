@@ -639,3 +639,41 @@ fn names_windows_cannot_create_are_refused_on_receive() {
         assert_nothing_written(&sandbox);
     }
 }
+
+// --- Padding ---------------------------------------------------------------------------
+
+fn padded_payload(size: usize) -> (Vec<u8>, u64) {
+    let source = tempfile::tempdir().unwrap();
+    let path = source.path().join("padded.bin");
+    fs::write(&path, vec![9u8; size]).unwrap();
+    let mut payload = share_client::payload::pack::Payload::collect(&[path]).unwrap();
+    let archive_len = payload.archive_len();
+    payload.pad();
+    let mut bytes = Vec::new();
+    payload.write_to(&mut bytes).unwrap();
+    (bytes, archive_len)
+}
+
+#[test]
+fn padme_padding_is_accepted_but_more_zeros_than_it_gives_exit_4() {
+    let (bytes, archive_len) = padded_payload(300_000);
+    assert!(bytes.len() as u64 > archive_len);
+    let (sandbox, output) = receive(encrypt(&bytes));
+    assert!(output.status.success(), "{:?}", texts(&output));
+    assert_eq!(
+        fs::read(sandbox.work().join("padded.bin")).unwrap().len(),
+        300_000
+    );
+
+    let mut overlong = bytes.clone();
+    overlong.extend_from_slice(&[0u8; 512]);
+    let (sandbox, output) = receive(encrypt(&overlong));
+    assert_failure(&output, 4, "more padding follows the archive");
+    assert_nothing_written(&sandbox);
+
+    let mut not_zeros = bytes;
+    *not_zeros.last_mut().unwrap() = 1;
+    let (sandbox, output) = receive(encrypt(&not_zeros));
+    assert_failure(&output, 4, "data follows the end of the archive");
+    assert_nothing_written(&sandbox);
+}

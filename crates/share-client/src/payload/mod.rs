@@ -4,4 +4,5 @@
 
 pub mod names;
 pub mod pack;
+pub mod padding;
 pub mod unpack;

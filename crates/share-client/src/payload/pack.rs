@@ -84,6 +84,8 @@ pub struct Payload {
     entries: Vec<Entry>,
     /// Things inside directories that were left out (symbolic links, sockets, devices).
     pub skipped: Vec<PathBuf>,
+    /// Zero bytes written after the archive's end (see [`Payload::pad`]).
+    padding: u64,
 }
 
 impl Payload {
@@ -126,6 +128,7 @@ impl Payload {
             marker: marker_header(files)?,
             entries,
             skipped,
+            padding: 0,
         })
     }
 
@@ -152,11 +155,23 @@ impl Payload {
                 header,
             }],
             skipped: Vec::new(),
+            padding: 0,
         })
     }
 
-    /// The exact number of bytes [`Payload::write_to`] writes.
+    /// Pads the payload with zeros after the archive's end to the Padmé length of the
+    /// archive, so the ciphertext's length shows only a size bucket ([`crate::payload::padding`]).
+    pub fn pad(&mut self) {
+        self.padding = crate::payload::padding::padding_for(self.archive_len());
+    }
+
+    /// The exact number of bytes [`Payload::write_to`] writes: the archive and its padding.
     pub fn len(&self) -> u64 {
+        self.archive_len() + self.padding
+    }
+
+    /// The archive's length without padding: the `size` a send reports.
+    pub fn archive_len(&self) -> u64 {
         let entries: u64 = self
             .entries
             .iter()
@@ -196,6 +211,13 @@ impl Payload {
         }
         out.write_all(&[0; 2 * BLOCK as usize])
             .map_err(sink_error)?;
+        let zeros = [0u8; CHUNK];
+        let mut left = self.padding;
+        while left > 0 {
+            let now = left.min(CHUNK as u64);
+            out.write_all(&zeros[..now as usize]).map_err(sink_error)?;
+            left -= now;
+        }
         Ok(())
     }
 }

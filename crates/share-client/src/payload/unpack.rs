@@ -98,19 +98,24 @@ pub fn read_marker(prefix: &[u8]) -> Result<Option<Marker>> {
 
 /// Remembers the first error the input reported, classified, so that a failure surfacing
 /// through the tar parser is blamed on its real cause and not on the archive.
+/// It also counts the bytes read, so the padding after the archive can be measured.
 struct Guarded<R> {
     inner: R,
     failure: Rc<RefCell<Option<anyhow::Error>>>,
+    consumed: u64,
 }
 
 impl<R: Read> Read for Guarded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).map_err(|err| {
-            let classified = crypto::payload_read_error(err);
-            let text = classified.to_string();
-            self.failure.borrow_mut().get_or_insert(classified);
-            io::Error::other(text)
-        })
+        self.inner
+            .read(buf)
+            .inspect(|read| self.consumed += *read as u64)
+            .map_err(|err| {
+                let classified = crypto::payload_read_error(err);
+                let text = classified.to_string();
+                self.failure.borrow_mut().get_or_insert(classified);
+                io::Error::other(text)
+            })
     }
 }
 
@@ -126,6 +131,7 @@ impl<R: Read> Input<R> {
             reader: Guarded {
                 inner,
                 failure: Rc::clone(&failure),
+                consumed: 0,
             },
             failure,
         }
@@ -462,15 +468,28 @@ fn write_file<R: Read>(
 
 /// After the archive's end, only zero padding may follow; reading it to the end also
 /// makes the decryptor authenticate the final chunk.
+/// Reads what follows the archive's first end block: the second end block and the Padmé
+/// padding, all zeros, and no more of them than Padmé gives an archive of this length
+/// ([`crate::payload::padding`]). Anything else after the end is refused (exit 4).
 fn expect_only_zeros<R: Read>(
-    rest: &mut R,
+    rest: &mut Guarded<R>,
     buffer: &mut [u8],
     failure: &RefCell<Option<anyhow::Error>>,
 ) -> Result<()> {
+    // The tar reader stops after the first all-zero block; the archive proper ends one
+    // block later, with the second.
+    let archive_len = rest.consumed + 512;
+    let allowed = crate::payload::padding::padme(archive_len).max(archive_len);
     loop {
         match rest.read(buffer) {
             Ok(0) => return Ok(()),
-            Ok(read) if buffer[..read].iter().all(|&b| b == 0) => {}
+            Ok(read) if buffer[..read].iter().all(|&b| b == 0) => {
+                if rest.consumed > allowed {
+                    return Err(malformed(
+                        "more padding follows the archive than a share of its size has",
+                    ));
+                }
+            }
             Ok(_) => return Err(malformed("data follows the end of the archive")),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(read_failure(failure, &err)),
@@ -573,5 +592,37 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+    }
+
+    #[test]
+    fn padme_padding_is_accepted_and_one_byte_more_is_refused() {
+        let source = tempfile::tempdir().unwrap();
+        // Big enough that Padmé pads (more than a few blocks).
+        fs::write(source.path().join("a"), vec![7u8; 300_000]).unwrap();
+        let mut payload = Payload::collect(&[source.path().join("a")]).unwrap();
+        let archive_len = payload.archive_len();
+        payload.pad();
+        assert!(payload.len() > archive_len, "{archive_len} was not padded");
+        assert_eq!(payload.len(), crate::payload::padding::padme(archive_len));
+        let mut bytes = Vec::new();
+        payload.write_to(&mut bytes).unwrap();
+        assert_eq!(bytes.len() as u64, payload.len());
+
+        let unpack_bytes = |bytes: &[u8]| {
+            let staging = tempfile::tempdir().unwrap();
+            unpack(bytes, Marker { files: 1 }, staging.path(), &|_, _| Ok(()))
+                .map(|unpacked| unpacked.files[0].size)
+        };
+        assert_eq!(unpack_bytes(&bytes).unwrap(), 300_000);
+        // Unpadded (an older share, or --no-pad) is fine too.
+        assert_eq!(
+            unpack_bytes(&bytes[..archive_len as usize]).unwrap(),
+            300_000
+        );
+
+        bytes.push(0);
+        let err = unpack_bytes(&bytes).unwrap_err();
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert!(err.to_string().contains("more padding"), "{err}");
     }
 }
