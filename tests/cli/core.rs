@@ -1063,3 +1063,61 @@ fn shares_are_padded_to_a_padme_bucket_unless_no_pad() {
 fn report_link(report: &serde_json::Value) -> String {
     report["link"].as_str().unwrap().to_owned()
 }
+
+#[test]
+fn a_generated_passphrase_typed_loosely_still_opens_the_share() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("note.txt", b"typed off a phone");
+    let (link, passphrase) = send(&sender, &server, &["note.txt"]);
+    // Capitals and spaces, as read aloud or off paper.
+    let loose: String = passphrase
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars.next().unwrap().to_uppercase().to_string();
+            first + chars.as_str()
+        })
+        .collect::<Vec<_>>()
+        .join("  ");
+    let receiver = Sandbox::new();
+    assert_success(&receiver.receive(&server, &link, &loose, &[]));
+    assert_eq!(
+        fs::read(receiver.work().join("note.txt")).unwrap(),
+        b"typed off a phone"
+    );
+
+    // A slip in one word: exit 3, naming the word and the nearest list word.
+    let mut words: Vec<&str> = passphrase.split('-').collect();
+    words[3] = "orbti";
+    let receiver = Sandbox::new();
+    let output = receiver.receive(&server, &link, &words.join("-"), &[]);
+    assert_failure(
+        &output,
+        3,
+        "word 4, `orbti`, is not a passphrase word; did you mean `orbit`?",
+    );
+    assert!(Sandbox::listing(&receiver.work()).is_empty());
+}
+
+#[test]
+fn a_users_own_passphrase_is_never_tried_in_altered_forms() {
+    let server = StandIn::start();
+    let sender = Sandbox::new();
+    sender.write("note.txt", b"exactly as chosen");
+    let own = "Correct-Horse-battery-staple-orbit-candle-meadow";
+    let output = sender
+        .share(&server)
+        .args(["send", "note.txt"])
+        .env("SHARE_PASSPHRASE", own)
+        .output()
+        .unwrap();
+    let (stdout, _) = assert_success(&output);
+    let (link, _) = crate::support::link_and_passphrase(&stdout);
+    let receiver = Sandbox::new();
+    let output = receiver.receive(&server, &link, &own.to_lowercase(), &[]);
+    assert_failure(&output, 3, "wrong passphrase");
+    let (_, stderr) = texts(&output);
+    assert!(!stderr.contains("not a passphrase word"), "{stderr}");
+    assert_success(&receiver.receive(&server, &link, own, &[]));
+}

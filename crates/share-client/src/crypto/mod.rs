@@ -7,6 +7,7 @@
 //! the ciphertext length predicted here, and [`age_header`] checks the header's framing.
 
 pub mod age_header;
+pub mod forgiving;
 pub mod passphrase;
 pub mod strength;
 
@@ -406,11 +407,21 @@ impl<R: BufRead> Opened<R> {
         passphrase: SecretString,
         max_work_factor: u8,
     ) -> anyhow::Result<impl Read> {
-        let mut identity = age::scrypt::Identity::new(passphrase);
-        identity.set_max_work_factor(max_work_factor);
+        // A generated passphrase is also tried in its canonical form (`forgiving`).
+        let identity = forgiving::Forgiving::new(&passphrase, max_work_factor);
         self.decryptor
             .decrypt(std::iter::once(&identity as &dyn age::Identity))
             .map_err(|err| match err {
+                DecryptError::DecryptionFailed | DecryptError::KeyDecryptionFailed
+                    if identity.saw_generated() =>
+                {
+                    match forgiving::word_advice(&passphrase) {
+                        Some(advice) => Failure::new(Kind::WrongKey, format!("wrong passphrase: {advice}"))
+                            .hint("check the passphrase you were given and try again")
+                            .into(),
+                        None => decrypt_error(err),
+                    }
+                }
                 DecryptError::ExcessiveWork { required, .. } => Failure::new(
                     Kind::BadPayload,
                     format!(
