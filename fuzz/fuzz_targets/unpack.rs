@@ -10,7 +10,18 @@ fuzz_target!(|data: (u8, &[u8])| {
     let root = tempfile::tempdir().unwrap();
     let staging = root.path().join("staging");
     std::fs::create_dir(&staging).unwrap();
-    let _ = unpack(archive, Marker { files: u64::from(files % 4) }, &staging);
+    let _ = unpack(
+        archive,
+        Marker {
+            files: u64::from(files % 4),
+        },
+        &staging,
+        &|_, _| Ok(()),
+    );
     let outside: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
-    assert_eq!(outside.len(), 1, "something was written beside the staging directory");
+    assert_eq!(
+        outside.len(),
+        1,
+        "something was written beside the staging directory"
+    );
 });
