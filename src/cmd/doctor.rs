@@ -21,17 +21,8 @@ use crate::ui::stdout;
 /// A clock further than this from the host's makes expiry times misleading.
 const CLOCK_SKEW_WARNING_SECONDS: i64 = 60;
 
-/// The proxy variables share's HTTP client honours, as curl does.
-const PROXY_VARIABLES: [&str; 8] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
+/// The variables that exempt hosts from the proxy, reported beside the proxies.
+const NO_PROXY_VARIABLES: [&str; 2] = ["NO_PROXY", "no_proxy"];
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -428,8 +419,9 @@ fn clock_check(skew: Option<Option<i64>>) -> Check {
 
 /// The proxy variables in effect, with any password in them hidden.
 fn proxy_check() -> Check {
-    let set: Vec<String> = PROXY_VARIABLES
+    let set: Vec<String> = share_client::transport::reach::PROXY_VARIABLES
         .iter()
+        .chain(&NO_PROXY_VARIABLES)
         .filter_map(|name| {
             let value = std::env::var(name).ok().filter(|value| !value.is_empty())?;
             Some(format!("{name}={}", without_password(&value)))
