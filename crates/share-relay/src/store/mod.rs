@@ -90,7 +90,7 @@ pub enum Revoked {
 }
 
 /// Builds the event for one share id (used by bulk sweeper operations).
-pub type EventFor<'a> = &'a (dyn Fn(&str) -> Event + Send + Sync);
+pub type EventFor = fn(&str) -> Event;
 
 /// Metadata storage. Errors are infrastructure failures (answered `unavailable`).
 #[async_trait]
@@ -142,13 +142,13 @@ pub trait Store: Send + Sync {
     async fn release_content(&self, id: &str, now: i64, event: &Event) -> anyhow::Result<bool>;
 
     /// Records `expired` for available shares past their expiry; their ids.
-    async fn expire_due(&self, now: i64, event: EventFor<'_>) -> anyhow::Result<Vec<String>>;
+    async fn expire_due(&self, now: i64, event: EventFor) -> anyhow::Result<Vec<String>>;
     /// Ends shares still `uploading` that were created before `cutoff` or expired; their ids.
     async fn expire_stale_uploads(
         &self,
         cutoff: i64,
         now: i64,
-        event: EventFor<'_>,
+        event: EventFor,
     ) -> anyhow::Result<Vec<String>>;
     /// Ended shares that still have content (candidates for `release_content`).
     async fn content_candidates(&self) -> anyhow::Result<Vec<String>>;
