@@ -20,7 +20,7 @@ mod writer;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -30,6 +30,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Connection as _, Row, SqliteConnection, SqlitePool};
+use tokio::sync::Notify;
 
 use super::{ApiKeyRecord, EventFor, Revoked, ShareRecord, Store, TicketRecord};
 use crate::clock;
@@ -99,6 +100,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Every change.
     writer: Writer,
+    /// The task running [`checkpoints`].
+    checkpointer: tokio::task::JoinHandle<()>,
 }
 
 /// The SQLite file named by a `sqlite:` URL (`sqlite://relay.db`, `sqlite:///abs/relay.db`).
@@ -140,21 +143,58 @@ impl SqliteStore {
             .execute(&pool)
             .await
             .context("cannot create the database schema")?;
-        let writer_options = options.clone().statement_cache_capacity(WRITER_STATEMENTS);
+        // The writer checkpoints the WAL itself only if it has grown to this many pages
+        // (40 MB) because the checkpoints below could not keep up.
+        let writer_options = options
+            .clone()
+            .statement_cache_capacity(WRITER_STATEMENTS)
+            .pragma("wal_autocheckpoint", "10000");
         let conn = SqliteConnection::connect_with(&writer_options)
             .await
             .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let writer = Writer::start(conn);
+        let checkpointer = tokio::spawn(checkpoints(pool.clone(), writer.committed()));
         Ok(Self {
             pool,
-            writer: Writer::start(conn),
+            writer,
+            checkpointer,
         })
     }
 
     /// Applies the changes already queued, then closes the writer and the pool (the last
     /// connection closed checkpoints the WAL).
     pub async fn close(&self) {
+        self.checkpointer.abort();
         self.writer.close().await;
         self.pool.close().await;
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.checkpointer.abort();
+    }
+}
+
+/// Least time between two checkpoints.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies committed pages from the WAL into the database file, from a pooled connection,
+/// after commits and at most every [`CHECKPOINT_EVERY`]. SQLite would otherwise do it
+/// inside the commit that fills the WAL past 1,000 pages, with two fsyncs, while every
+/// caller of that group waits. A passive checkpoint does not block the writer; the WAL
+/// starts again from its beginning at the first commit after a checkpoint that caught up
+/// (under constant load that is mostly the writer's own, past 10,000 pages).
+async fn checkpoints(pool: SqlitePool, committed: Arc<Notify>) {
+    loop {
+        committed.notified().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!("cannot checkpoint the database: {e}");
+        }
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
     }
 }
 

@@ -22,11 +22,13 @@
 //! Nothing waits to fill a group: under light load each change commits alone, as soon as
 //! it arrives.
 
+use std::sync::Arc;
+
 use anyhow::{Context as _, anyhow};
 use async_trait::async_trait;
 use share_proto::relay::Event;
 use sqlx::{Connection as _, SqliteConnection};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::store::TicketRecord;
 
@@ -145,14 +147,21 @@ enum Msg {
 #[derive(Debug)]
 pub(super) struct Writer {
     queue: mpsc::UnboundedSender<Msg>,
+    committed: Arc<Notify>,
 }
 
 impl Writer {
     /// Starts the writer task on `conn`.
     pub(super) fn start(conn: SqliteConnection) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(conn, rx));
-        Self { queue }
+        let committed = Arc::new(Notify::new());
+        tokio::spawn(run(conn, rx, committed.clone()));
+        Self { queue, committed }
+    }
+
+    /// Notified after commits (notifications while nobody waits coalesce into one).
+    pub(super) fn committed(&self) -> Arc<Notify> {
+        self.committed.clone()
     }
 
     async fn submit<T>(
@@ -210,7 +219,11 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::UnboundedReceiver<Msg>) {
+async fn run(
+    mut conn: SqliteConnection,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    committed: Arc<Notify>,
+) {
     let mut stop = None;
     let mut jobs = Vec::new();
     while stop.is_none() {
@@ -229,13 +242,17 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::UnboundedReceiver<Msg>) {
             continue;
         }
         match commit(&mut conn, &mut jobs).await {
-            Ok(()) => jobs.iter_mut().for_each(|j| j.answer(Ok(()))),
+            Ok(()) => {
+                committed.notify_one();
+                jobs.iter_mut().for_each(|j| j.answer(Ok(())));
+            }
             Err(e) if jobs.len() == 1 => jobs[0].answer(Err(e)),
             Err(_) => {
                 for job in &mut jobs {
                     let alone = commit(&mut conn, std::slice::from_mut(job)).await;
                     job.answer(alone);
                 }
+                committed.notify_one();
             }
         }
         jobs.clear();
