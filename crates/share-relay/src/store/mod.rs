@@ -131,8 +131,11 @@ pub trait Store: Send + Sync {
         now: i64,
         event: &Event,
     ) -> anyhow::Result<Option<u32>>;
-    /// A ticket by hash.
-    async fn ticket(&self, hash: &str) -> anyhow::Result<Option<TicketRecord>>;
+    /// A ticket by hash and its share, in one read.
+    async fn ticket_and_share(
+        &self,
+        hash: &str,
+    ) -> anyhow::Result<Option<(TicketRecord, ShareRecord)>>;
     /// Ends a live ticket; `false` if it was not live.
     async fn complete_ticket(&self, hash: &str, now: i64, event: &Event) -> anyhow::Result<bool>;
     /// Revokes a share (first terminal state wins; live tickets stop either way).

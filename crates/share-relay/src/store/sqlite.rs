@@ -132,10 +132,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
+        // A local file cannot drop a connection the way a server can, so pooled
+        // connections are not pinged before each use (that would be one more round trip
+        // to the connection's thread per query).
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open the database {}", path.display()))?;
@@ -513,16 +517,6 @@ impl SqliteStore {
     }
 }
 
-fn ticket_of_row(r: &SqliteRow) -> anyhow::Result<TicketRecord> {
-    Ok(TicketRecord {
-        hash: r.try_get("hash")?,
-        share_id: r.try_get("share_id")?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
-        completed_at: r.try_get("completed_at")?,
-    })
-}
-
 fn key_of_row(r: &SqliteRow) -> anyhow::Result<ApiKeyRecord> {
     Ok(ApiKeyRecord {
         name: r.try_get("name")?,
@@ -674,15 +668,36 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn ticket(&self, hash: &str) -> anyhow::Result<Option<TicketRecord>> {
-        let row = sqlx::query(
-            "SELECT hash, share_id, created_at, expires_at, completed_at FROM tickets \
-             WHERE hash = ?",
-        )
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(ticket_of_row).transpose()
+    async fn ticket_and_share(
+        &self,
+        hash: &str,
+    ) -> anyhow::Result<Option<(TicketRecord, ShareRecord)>> {
+        // One read for both rows, so a fetch costs one round trip to the database.
+        let columns = SHARE_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c} AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT t.hash AS t_hash, t.share_id, t.created_at AS t_created_at, \
+             t.expires_at AS t_expires_at, t.completed_at, {columns} \
+             FROM tickets t JOIN shares s ON s.id = t.share_id WHERE t.hash = ?"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let ticket = TicketRecord {
+                hash: r.try_get("t_hash")?,
+                share_id: r.try_get("share_id")?,
+                created_at: r.try_get("t_created_at")?,
+                expires_at: r.try_get("t_expires_at")?,
+                completed_at: r.try_get("completed_at")?,
+            };
+            Ok((ticket, share_of_row(&r)?))
+        })
+        .transpose()
     }
 
     async fn complete_ticket(&self, hash: &str, now: i64, event: &Event) -> anyhow::Result<bool> {
