@@ -10,7 +10,11 @@
 #      latency; and, for scale, what nginx serving a static 1 KiB file manages under
 #      `wrk -t2 -c64` on the same machine.
 #
-#   benches/relay.sh [ROUNDS]        (default 3; each round runs every a) pair 3 times)
+#   benches/relay.sh [--only claims] [ROUNDS]
+#
+# ROUNDS defaults to 3 (each round runs every a) pair 3 times); `--only claims` runs c) alone.
+# c) also reports the CPU time the relay and the load generator each used, since both run
+# on the same cores.
 #
 # Needs hyperfine, wrk, nginx (Debian: hyperfine wrk nginx-light), curl and python3. Builds
 # release binaries into $CARGO_TARGET_DIR (default target/). Every server it starts is its
@@ -19,6 +23,12 @@
 # PID on exit. Runs as an ordinary user; as root, nginx's workers drop to `nobody`.
 set -euo pipefail
 
+only=
+if [ "${1:-}" = --only ]; then
+    [ "${2:-}" = claims ] || { echo "usage: benches/relay.sh [--only claims] [ROUNDS]" >&2; exit 2; }
+    only=claims
+    shift 2
+fi
 rounds=${1:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -78,6 +88,7 @@ results="$work/results.md" # rows of the table: measure, ours, peer, ratio, goal
 : > "$results"
 row() { printf '| %s | %s | %s | %s | %s |\n' "$@" >> "$results"; }
 
+if [ -z "$only" ]; then
 # ---------------------------------------------------------------- a) 95 MB round trip
 # Receive runs: ROUNDS x 3 on one relay share, so it allows that many downloads (each
 # receive claims once and confirms completion). Send runs upload under their own API key,
@@ -165,14 +176,22 @@ row "relay peak RSS (VmHWM), 1 GiB share: upload + claim + download" \
     "idle: $(mib <<< "$idle_kib")" "" "<= 64 MiB"
 kill "$relay_pid"; wait "$relay_pid" 2> /dev/null || true
 rm -rf big big.age
+fi # a) and b)
 
 # ---------------------------------------------------------------- c) claims per second
 # A fresh relay on SQLite; 200 shares of 1 KiB, each allowing far more claims than a run
 # can make; the limiter opened wide, since every client is 127.0.0.1.
 "$relay_bin" key create load --data load > load.key 2> /dev/null
 start_relay load --max-downloads 1000000 --rate-limit 1000000/1s
-"$load_bin" --relay "$relay_url" --key "$(cat load.key)" --clients 64 --seconds 10 \
-    --shares 200 --downloads 1000000 > load.json
+# CPU seconds (user + system) of a process so far, from /proc/PID/stat.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+relay_cpu_before=$(cpu_of "$relay_pid")
+TIMEFORMAT='%U %S'
+{ time "$load_bin" --relay "$relay_url" --key "$(cat load.key)" --clients 64 --seconds 10 \
+    --shares 200 --downloads 1000000 > load.json 2> load.err; } 2> load.time
+cat load.err >&2
+relay_cpu=$(awk -v a="$relay_cpu_before" -v b="$(cpu_of "$relay_pid")" 'BEGIN {printf "%.1f", b - a}')
+load_cpu=$(awk '{printf "%.1f", $1 + $2}' load.time)
 kill "$relay_pid"; wait "$relay_pid" 2> /dev/null || true
 
 # nginx: a minimal unprivileged configuration serving one static 1 KiB file.
@@ -201,9 +220,10 @@ pids+=($!)
 for _ in $(seq 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/1k.bin" 2> /dev/null && break; sleep 0.1; done
 wrk -t2 -c64 -d10s --latency "http://127.0.0.1:$port/1k.bin" > wrk.txt
 
-python3 - load.json wrk.txt >> "$results" <<'PY'
+python3 - load.json wrk.txt "$relay_cpu" "$load_cpu" >> "$results" <<'PY'
 import json, re, sys
 load = json.load(open(sys.argv[1]))
+relay_cpu, load_cpu = float(sys.argv[3]), float(sys.argv[4])
 wrk = open(sys.argv[2]).read()
 rps = float(re.search(r"Requests/sec:\s*([\d.]+)", wrk).group(1))
 def latency(pct):
@@ -219,6 +239,8 @@ print(f"| claims/s, 64 clients, SQLite (claim + 1 KiB fetch = 2 requests) vs ngi
       f" | >= 1,000/s |")
 print(f"| latency p50 / p99 (claim + fetch vs one GET) | {load['p50_ms']:.1f} / {load['p99_ms']:.1f} ms"
       f" | {latency(50):.2f} / {latency(99):.2f} ms | | |")
+print(f"| CPU seconds during the claims run (set-up included; 2 cores) | relay {relay_cpu:.1f} s"
+      f" | relay-load {load_cpu:.1f} s | | |")
 PY
 
 echo

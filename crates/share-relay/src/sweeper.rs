@@ -34,13 +34,16 @@ fn expired_event(id: &str) -> share_proto::relay::Event {
 /// One pass; errors are logged and the pass goes on.
 pub async fn sweep(st: &AppState, times: SweepTimes) {
     let now = clock::now_ms();
-    let make = |id: &str| expired_event(id);
-    match st.store.expire_due(now, &make).await {
+    match st.store.expire_due(now, expired_event).await {
         Ok(ids) => ids.iter().for_each(|id| st.audit.emit(&expired_event(id))),
         Err(e) => tracing::error!("sweeper: cannot expire shares: {e:#}"),
     }
     let cutoff = now - clock::ms(times.upload_deadline);
-    match st.store.expire_stale_uploads(cutoff, now, &make).await {
+    match st
+        .store
+        .expire_stale_uploads(cutoff, now, expired_event)
+        .await
+    {
         Ok(ids) => {
             for id in ids {
                 st.audit.emit(&expired_event(&id));

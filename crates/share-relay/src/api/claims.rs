@@ -140,23 +140,15 @@ async fn authorize_ticket(
         e.reason = Some(reason.to_owned());
         e
     };
-    let ticket = if auth::is_token_shaped(raw) {
+    let found = if auth::is_token_shaped(raw) {
         st.store
-            .ticket(&auth::hash(raw))
+            .ticket_and_share(&auth::hash(raw))
             .await
             .map_err(|e| ApiError::unavailable(&e))?
     } else {
         None
     };
-    let share = match &ticket {
-        Some(t) => st
-            .store
-            .share(&t.share_id)
-            .await
-            .map_err(|e| ApiError::unavailable(&e))?,
-        None => None,
-    };
-    let (Some(ticket), Some(share)) = (ticket, share) else {
+    let Some((ticket, share)) = found else {
         st.record(&deny(None, "not_found")).await;
         return Err(ApiError::not_found());
     };

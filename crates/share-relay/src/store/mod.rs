@@ -90,7 +90,7 @@ pub enum Revoked {
 }
 
 /// Builds the event for one share id (used by bulk sweeper operations).
-pub type EventFor<'a> = &'a (dyn Fn(&str) -> Event + Send + Sync);
+pub type EventFor = fn(&str) -> Event;
 
 /// Metadata storage. Errors are infrastructure failures (answered `unavailable`).
 #[async_trait]
@@ -131,8 +131,11 @@ pub trait Store: Send + Sync {
         now: i64,
         event: &Event,
     ) -> anyhow::Result<Option<u32>>;
-    /// A ticket by hash.
-    async fn ticket(&self, hash: &str) -> anyhow::Result<Option<TicketRecord>>;
+    /// A ticket by hash and its share, in one read.
+    async fn ticket_and_share(
+        &self,
+        hash: &str,
+    ) -> anyhow::Result<Option<(TicketRecord, ShareRecord)>>;
     /// Ends a live ticket; `false` if it was not live.
     async fn complete_ticket(&self, hash: &str, now: i64, event: &Event) -> anyhow::Result<bool>;
     /// Revokes a share (first terminal state wins; live tickets stop either way).
@@ -142,13 +145,13 @@ pub trait Store: Send + Sync {
     async fn release_content(&self, id: &str, now: i64, event: &Event) -> anyhow::Result<bool>;
 
     /// Records `expired` for available shares past their expiry; their ids.
-    async fn expire_due(&self, now: i64, event: EventFor<'_>) -> anyhow::Result<Vec<String>>;
+    async fn expire_due(&self, now: i64, event: EventFor) -> anyhow::Result<Vec<String>>;
     /// Ends shares still `uploading` that were created before `cutoff` or expired; their ids.
     async fn expire_stale_uploads(
         &self,
         cutoff: i64,
         now: i64,
-        event: EventFor<'_>,
+        event: EventFor,
     ) -> anyhow::Result<Vec<String>>;
     /// Ended shares that still have content (candidates for `release_content`).
     async fn content_candidates(&self) -> anyhow::Result<Vec<String>>;

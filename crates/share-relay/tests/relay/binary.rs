@@ -1,5 +1,6 @@
 //! The real `share-relay` binary: kill -9 and restart on the same data directory, the
-//! admin subcommands, exit statuses, and flat memory while streaming.
+//! admin subcommands, exit statuses, flat memory while streaming, and log lines free of
+//! credentials at the most verbose level.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -19,29 +20,53 @@ struct Proc {
 }
 
 fn spawn(data: &Path, extra: &[&str]) -> Proc {
-    let mut child = Command::new(BIN)
-        .arg("serve")
+    spawn_logging(data, extra, None).0
+}
+
+/// Starts `serve`; with `level` (`RUST_LOG`), also returns a thread that collects the
+/// relay's whole stderr until it exits.
+fn spawn_logging(
+    data: &Path,
+    extra: &[&str],
+    level: Option<&str>,
+) -> (Proc, std::thread::JoinHandle<String>) {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
         .args(["--listen", "127.0.0.1:0", "--data"])
         .arg(data)
-        .args(extra)
-        .env_remove("RUST_LOG")
+        .args(extra);
+    match level {
+        Some(l) => cmd.env("RUST_LOG", l),
+        None => cmd.env_remove("RUST_LOG"),
+    };
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // Lines as bytes, so that no invalid UTF-8 can stop the draining of its stderr.
+    let mut lines = BufReader::new(child.stderr.take().unwrap())
+        .split(b'\n')
+        .map_while(Result::ok)
+        .map(|l| String::from_utf8_lossy(&l).into_owned());
+    let mut log = String::new();
     let url = loop {
-        let line = lines
-            .next()
-            .expect("relay exited before listening")
-            .unwrap();
+        let line = lines.next().expect("relay exited before listening");
+        log.push_str(&line);
+        log.push('\n');
         if let Some(rest) = line.strip_prefix("share-relay: listening on ") {
             break rest.split(' ').next().unwrap().to_owned();
         }
     };
-    std::thread::spawn(move || for _ in lines {});
-    Proc { child, url }
+    let rest = std::thread::spawn(move || {
+        for line in lines {
+            log.push_str(&line);
+            log.push('\n');
+        }
+        log
+    });
+    (Proc { child, url }, rest)
 }
 
 fn admin(data: &Path, args: &[&str]) -> (i32, String, String) {
@@ -439,4 +464,208 @@ async fn large_streams_keep_memory_flat() {
     let peak = peak_rss_kib(p.child.id());
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
     stop(p);
+}
+
+/// The forms a credential could leak in: as sent (base64url, `sr_…` for API keys), its
+/// bytes in standard base64 and in hex, and its full SHA-256 (what the database keeps; a
+/// log line may show only the 12-hex fingerprint).
+fn leak_forms(raw: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw.strip_prefix("sr_").unwrap_or(raw))
+        .unwrap();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    vec![
+        raw.to_owned(),
+        STANDARD.encode(&bytes),
+        hex.clone(),
+        hex.to_uppercase(),
+        share_relay::auth::hash(raw),
+    ]
+}
+
+/// No log line carries a credential: the real binary at its most verbose level (`trace`)
+/// serves creates, uploads, views, claims, fetches, completions, revocations and refused
+/// credentials of every kind, and neither its stderr nor the `key create` subcommand's
+/// shows any of them in any form, only fingerprints.
+#[tokio::test]
+async fn no_raw_token_in_log_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (code, key, key_stderr) = admin(&data, &["key", "create", "ci"]);
+    assert_eq!(code, 0);
+    let key = key.trim().to_owned();
+    let (p, log) = spawn_logging(&data, &[], Some("trace"));
+    let http = client();
+    let url = p.url.clone();
+    let origin = |u: &str| u.replace(&url_origin(u), &url);
+
+    // Credentials the relay does not know, each presented where it would be used.
+    let wrong_key = share_relay::auth::new_api_key().expose().to_owned();
+    let wrong_manage = share_relay::auth::new_token().expose().to_owned();
+    let unknown_link = share_relay::auth::new_token().expose().to_owned();
+    let unknown_ticket = share_relay::auth::new_token().expose().to_owned();
+    let res = http
+        .post(format!("{url}/api/v1/shares"))
+        .bearer_auth(&wrong_key)
+        .json(&json!({"size": 64}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let share = create(&http, &url, Some(&key), 64, 2).await;
+    let id = share["id"].as_str().unwrap();
+    let manage = share["manage_token"].as_str().unwrap().to_owned();
+    let link = share["link"].as_str().unwrap().to_owned();
+    let status_url = format!("{url}/api/v1/shares/{id}");
+    let res = http
+        .put(origin(share["upload_url"].as_str().unwrap()))
+        .bearer_auth(&wrong_manage)
+        .body(age_bytes(64))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        put(&http, &share, age_bytes(64)).await,
+        StatusCode::NO_CONTENT
+    );
+    for token in [&manage, &wrong_manage] {
+        http.get(&status_url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    // The link: JSON and HTML views, HEAD, OPTIONS, and an unknown link.
+    for accept in ["application/json", "text/html"] {
+        let res = http
+            .get(origin(&link))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    http.head(origin(&link)).send().await.unwrap();
+    http.request(reqwest::Method::OPTIONS, origin(&link))
+        .send()
+        .await
+        .unwrap();
+    let unknown = http
+        .get(format!("{url}/s/{unknown_link}"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // Claims: granted, unknown, and not JSON.
+    let (s, first) = claim(&http, &url, &link).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = claim(&http, &url, &format!("{url}/s/{unknown_link}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    http.post(format!("{url}/api/v1/claims"))
+        .header("content-type", "text/plain")
+        .body(format!("{{\"token\": \"{}\"}}", token_of(&link)))
+        .send()
+        .await
+        .unwrap();
+
+    // The ticket: a fetch, a range, completion, then fetches of a completed and an
+    // unknown ticket.
+    let ticket = first["ticket"].as_str().unwrap().to_owned();
+    let content = origin(first["content_url"].as_str().unwrap());
+    let res = http.get(&content).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().to_vec(), age_bytes(64));
+    http.get(&content)
+        .header("range", "bytes=10-")
+        .send()
+        .await
+        .unwrap();
+    let res = http
+        .post(format!("{url}/api/v1/claims/{ticket}/complete"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        http.get(&content).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    http.get(format!("{url}/api/v1/claims/{unknown_ticket}/content"))
+        .send()
+        .await
+        .unwrap();
+
+    // A second claim, a refused and an accepted revocation, and its ticket after that.
+    let (s, second) = claim(&http, &url, &link).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let second_ticket = second["ticket"].as_str().unwrap().to_owned();
+    for (token, expect) in [
+        (&wrong_manage, StatusCode::UNAUTHORIZED),
+        (&manage, StatusCode::NO_CONTENT),
+    ] {
+        let res = http
+            .delete(&status_url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expect);
+    }
+    let res = http
+        .get(origin(second["content_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::GONE);
+
+    stop(p);
+    let log = log.join().unwrap();
+    let secrets = [
+        ("API key", &key),
+        ("link token", &token_of(&link)),
+        ("manage token", &manage),
+        ("ticket", &ticket),
+        ("second ticket", &second_ticket),
+        ("wrong API key", &wrong_key),
+        ("wrong manage token", &wrong_manage),
+        ("unknown link token", &unknown_link),
+        ("unknown ticket", &unknown_ticket),
+    ];
+    for (name, raw) in secrets {
+        for form in leak_forms(raw) {
+            assert!(
+                !log.contains(&form),
+                "the log shows the {name} ({form}):\n{log}"
+            );
+            assert!(
+                !key_stderr.contains(&form),
+                "`key create` shows the {name} on stderr: {key_stderr}"
+            );
+        }
+    }
+    // The requests were logged, verbosely, with fingerprints in place of the tokens.
+    let fp = share_relay::auth::fingerprint;
+    for expected in [
+        format!("/s/~{}", fp(&token_of(&link))),
+        format!("/api/v1/claims/~{}/content", fp(&ticket)),
+        format!("/api/v1/claims/~{}/complete", fp(&ticket)),
+        format!("/api/v1/claims/~{}/content", fp(&unknown_ticket)),
+        format!("/api/v1/shares/{id}"),
+    ] {
+        assert!(
+            log.contains(&expected),
+            "no request line with {expected}:\n{log}"
+        );
+    }
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "not verbose:\n{log}"
+    );
 }

@@ -238,6 +238,85 @@ async fn limit_five_gives_exactly_five() {
     t.stop().await;
 }
 
+/// Concurrent claims of several shares at once (the writer applies them together): each
+/// share grants exactly its limit, every ticket opens its own share's content, and each
+/// grant is audited once, in the database and in the stream.
+#[tokio::test]
+async fn concurrent_claims_of_many_shares_grant_each_limit_exactly() {
+    let t = relay().await;
+    let mut shares = Vec::new();
+    for limit in 1..=8u64 {
+        let (share, bytes) =
+            ready_share(&t, 60 + limit as usize, json!({"max_downloads": limit})).await;
+        shares.push((share, bytes, limit));
+    }
+    let (revoked, _) = ready_share(&t, 100, json!({"max_downloads": 8})).await;
+    assert_eq!(revoke(&t, &revoked).await, StatusCode::NO_CONTENT);
+    let mut links: Vec<String> = shares
+        .iter()
+        .map(|(s, _, _)| s["link"].as_str().unwrap().to_owned())
+        .collect();
+    links.push(revoked["link"].as_str().unwrap().to_owned());
+
+    let base = t.url();
+    let results: Vec<(usize, (StatusCode, Value))> = join_all((0..144).map(|n| {
+        let i = n % links.len();
+        let (http, token, base) = (client(), token_of(&links[i]), base.clone());
+        tokio::spawn(async move { (i, claim_raw(&http, &base, &token).await) })
+    }))
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+
+    for (i, (share, bytes, limit)) in shares.iter().enumerate() {
+        let mine: Vec<&(StatusCode, Value)> = results
+            .iter()
+            .filter(|(j, _)| *j == i)
+            .map(|(_, r)| r)
+            .collect();
+        let mut left: Vec<u64> = mine
+            .iter()
+            .filter(|r| r.0 == StatusCode::CREATED)
+            .map(|r| r.1["downloads_left"].as_u64().unwrap())
+            .collect();
+        left.sort_unstable();
+        assert_eq!(left, (0..*limit).collect::<Vec<_>>(), "share {i}");
+        for (s, v) in mine.iter().filter(|r| r.0 != StatusCode::CREATED) {
+            assert_eq!(*s, StatusCode::GONE);
+            assert_eq!(v["reason"], "consumed");
+        }
+        for (_, c) in mine.iter().filter(|r| r.0 == StatusCode::CREATED) {
+            let (s, body) = fetch(&t, c).await;
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(&body, bytes, "a ticket of share {i} opens its own content");
+        }
+        let st = status_of(&t, share).await;
+        assert_eq!(st["state"], "consumed");
+        let granted = st["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "claim.granted")
+            .count();
+        assert_eq!(granted as u64, *limit);
+    }
+    for (s, v) in results
+        .iter()
+        .filter(|(j, _)| *j == shares.len())
+        .map(|(_, r)| r)
+    {
+        assert_eq!(*s, StatusCode::GONE);
+        assert_eq!(v["reason"], "revoked");
+    }
+    let streamed = audit_lines(&t)
+        .iter()
+        .filter(|e| e["event"] == "claim.granted")
+        .count();
+    assert_eq!(streamed, (1..=8).sum::<usize>());
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn revoke_races_claims_linearisably() {
     let t = relay().await;
