@@ -2,6 +2,9 @@
 //! (`docs/format.md`), packed by the sender ([`pack`]) and unpacked by the receiver
 //! ([`unpack`]) under the name rules both sides share ([`names`]).
 
+mod error;
 pub mod names;
 pub mod pack;
 pub mod unpack;
+
+pub use error::{PayloadError, PayloadErrorVariant};
