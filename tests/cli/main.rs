@@ -5,6 +5,7 @@
 
 mod core;
 mod environment;
+mod errors;
 mod generated;
 mod help;
 mod hostile;
