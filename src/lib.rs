@@ -1,14 +1,16 @@
 //! The `share` command line: hand confidential files to someone through a host nobody has
 //! to trust. Files are encrypted locally with age (in `share-client`); only ciphertext is
 //! uploaded. This crate owns the user interface: the flags ([`cli`]), one orchestrating
-//! module per subcommand ([`cmd`]), and everything the user sees ([`ui`]).
+//! module per subcommand ([`cmd`]), its own errors and how every error is shown
+//! ([`error`]), and everything the user sees ([`ui`]).
 
 pub mod cli;
 mod cmd;
+pub mod error;
 pub mod plan;
 pub mod ui;
 
-use share_client::error::{Failure, Kind};
+use error::{CliError, Signal};
 use share_client::local::cleanup;
 
 /// Runs one parsed command line. SIGINT and SIGTERM stop it cleanly: blocking work is
@@ -32,7 +34,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
     tokio::pin!(command);
     let outcome = tokio::select! {
         result = &mut command => Ok(result),
-        kind = stop_signal() => Err(kind),
+        signal = stop_signal() => Err(signal),
     };
     match outcome {
         Ok(Ok(())) => Ok(()),
@@ -40,38 +42,27 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             cleanup::remove_all();
             Err(err)
         }
-        Err(kind) => {
+        Err(signal) => {
             // Waits for the unpacking thread, so `done` is final when it is read.
             cleanup::remove_all();
-            Err(interrupted(kind, cleanup::done()).into())
+            Err(interrupted(signal, cleanup::done()).into())
         }
     }
 }
 
 /// The error for a stop by signal, saying truthfully what the stopped command left.
-fn interrupted(kind: Kind, done: cleanup::Done) -> Failure {
+fn interrupted(signal: Signal, done: cleanup::Done) -> CliError {
     match done {
-        cleanup::Done::Nothing => {
-            Failure::new(kind, "interrupted").hint("nothing was shared or written")
-        }
-        cleanup::Done::Resumable => Failure::new(kind, "interrupted; nothing was written")
-            .hint("the parts fetched so far are kept: run the same command again to resume"),
-        cleanup::Done::PartialStdout => Failure::new(
-            kind,
-            "interrupted; what reached standard output is incomplete",
-        )
-        .hint("discard it and run the command again"),
-        cleanup::Done::Committed => Failure::new(
-            kind,
-            "interrupted after every file had been written into place",
-        )
-        .hint("the files are complete and authenticated; nothing else was left behind"),
+        cleanup::Done::Nothing => CliError::Stopped { signal },
+        cleanup::Done::Resumable => CliError::StoppedResumable { signal },
+        cleanup::Done::PartialStdout => CliError::StoppedPartialStdout { signal },
+        cleanup::Done::Committed => CliError::StoppedCommitted { signal },
     }
 }
 
 /// Waits for SIGINT or SIGTERM.
 #[cfg(unix)]
-async fn stop_signal() -> Kind {
+async fn stop_signal() -> Signal {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut interrupt), Ok(mut terminate)) = (
         signal(SignalKind::interrupt()),
@@ -81,16 +72,16 @@ async fn stop_signal() -> Kind {
         return std::future::pending().await;
     };
     tokio::select! {
-        _ = interrupt.recv() => Kind::Interrupted,
-        _ = terminate.recv() => Kind::Terminated,
+        _ = interrupt.recv() => Signal::Interrupt,
+        _ = terminate.recv() => Signal::Terminate,
     }
 }
 
 /// Waits for Ctrl-C.
 #[cfg(not(unix))]
-async fn stop_signal() -> Kind {
+async fn stop_signal() -> Signal {
     match tokio::signal::ctrl_c().await {
-        Ok(()) => Kind::Interrupted,
+        Ok(()) => Signal::Interrupt,
         // Without signal handling the default action (stop at once) still applies.
         Err(_) => std::future::pending().await,
     }
@@ -122,6 +113,7 @@ pub mod fuzzing {
             || {},
         )
         .map(|_| ())
+        .map_err(Into::into)
     }
 
     /// The file name receive gives an arbitrary age file at `link`.

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use share::cli::Cli;
-use share::ui::{report, stdout::StdoutClosed};
-use share_client::error;
+use share::error::{self, CliError};
+use share::ui::report;
+use share_client::error::Kind;
 
 fn main() -> ExitCode {
     report::install_panic_hook();
@@ -16,18 +17,19 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(runtime) => runtime,
-        Err(err) => {
-            report::error(&format!("cannot start: {err}"));
+        Err(source) => {
+            report::error(&error::one_line(&CliError::Runtime { source }.into()));
             return ExitCode::from(1);
         }
     };
     let result = runtime.block_on(share::run(cli));
     let code = match result {
         Ok(()) => 0,
-        Err(err) if err.chain().any(|cause| cause.is::<StdoutClosed>()) => 0,
+        // A closed stdout (`| head`) is not an error: stop quietly.
+        Err(err) if error::kind_of(&err) == Some(Kind::StdoutClosed) => 0,
         Err(err) => {
             report::error(&error::one_line(&err));
-            error::kind_of(&err).map_or(1, error::Kind::exit_code)
+            error::kind_of(&err).map_or(1, Kind::exit_code)
         }
     };
     // Exit at once: a blocking thread may still be parked on a terminal prompt or a

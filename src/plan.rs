@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::Result;
 use secrecy::SecretString;
 use share_client::crypto::passphrase::{self, PASSPHRASE_ENV, Source};
-use share_client::error::{Failure, Kind};
 use share_client::transport::{self, Account, Network, network::Timeouts};
 
 use crate::cli::NetworkArgs;
+use crate::error::CliError;
 
 /// The environment variables that carry tfLink account credentials.
 pub const USER_ID_ENV: &str = "TFLINK_USER_ID";
@@ -76,11 +76,7 @@ impl Environment {
     /// Refuses a `SHARE_PASSPHRASE` that cannot be a passphrase (not UTF-8).
     pub fn check_passphrase_text(&self, source: &Source) -> Result<()> {
         if *source == Source::Env && self.passphrase_not_utf8 {
-            return Err(
-                Failure::new(Kind::Usage, format!("{PASSPHRASE_ENV} is not valid UTF-8"))
-                    .hint("set it to the passphrase as text, or use --passphrase-file")
-                    .into(),
-            );
+            return Err(CliError::PassphraseEnvNotUtf8.into());
         }
         Ok(())
     }
@@ -93,12 +89,7 @@ impl Environment {
                 auth_token: token.clone(),
             })),
             (None, None) => Ok(None),
-            _ => Err(Failure::new(
-                Kind::Usage,
-                format!("{USER_ID_ENV} and {AUTH_TOKEN_ENV} must be set together"),
-            )
-            .hint("set both for an account upload, or neither for an anonymous one")
-            .into()),
+            _ => Err(CliError::AccountIncomplete.into()),
         }
     }
 
@@ -120,10 +111,8 @@ pub fn check_relay_flags(args: &crate::cli::RelayArgs) -> Result<()> {
         ("--relay-key-file", args.relay_key_file.is_some()),
         ("--no-receipt", args.no_receipt),
     ];
-    if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
-        return Err(Failure::new(Kind::Usage, format!("{flag} needs a relay"))
-            .hint("tfLink links last 7 days for anyone who has them; give --relay URL (or set SHARE_RELAY) to limit and revoke links")
-            .into());
+    if let Some(&(flag, _)) = given.iter().find(|(_, given)| *given) {
+        return Err(CliError::RelayFlagWithoutRelay { flag }.into());
     }
     Ok(())
 }
@@ -146,11 +135,9 @@ pub fn check_cidr(text: &str) -> Result<String> {
         Err(_) => false,
     };
     if !valid {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!("--allow-ip {text} is not an address or a CIDR range"),
-        )
-        .hint("give an address like 203.0.113.7 or a range like 10.0.0.0/8 or 2001:db8::/32")
+        return Err(CliError::NotACidr {
+            text: text.to_owned(),
+        }
         .into());
     }
     Ok(text.to_owned())
@@ -225,7 +212,10 @@ mod tests {
             ..Environment::default()
         };
         let err = env.account().err().unwrap();
-        assert_eq!(share_client::error::kind_of(&err), Some(Kind::Usage));
+        assert_eq!(
+            crate::error::kind_of(&err),
+            Some(share_client::error::Kind::Usage)
+        );
         assert!(Environment::default().account().unwrap().is_none());
     }
 

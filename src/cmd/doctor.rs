@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
-use share_client::error::{Failure, Kind};
+use share_client::error::Kind;
 use share_client::local::private::{self, DirState};
 use share_client::transport::probe::{Answer, KeyCheck, Prober, Unanswered};
 use share_client::transport::{self as host, relay};
@@ -15,6 +15,7 @@ use share_proto::relay::{INFO_PATH, Info, RELAY_NAME};
 use url::Url;
 
 use crate::cli::DoctorArgs;
+use crate::error::CliError;
 use crate::plan::{AUTH_TOKEN_ENV, Environment, RELAY_KEY_ENV, USER_ID_ENV};
 use crate::ui::stdout;
 
@@ -98,7 +99,7 @@ pub(crate) async fn run(args: DoctorArgs, env: &Environment) -> Result<()> {
             checks.push(Check::problem(
                 "network",
                 Kind::Usage,
-                share_client::error::what_happened(&err),
+                err.to_string(),
                 "fix or drop --ca-file (SHARE_CA_FILE)",
             ));
             None
@@ -193,16 +194,17 @@ pub(crate) async fn run(args: DoctorArgs, env: &Environment) -> Result<()> {
     };
     match problems.as_slice() {
         [] => Ok(()),
-        [only] => Err(
-            Failure::new(kind, format!("doctor found a problem: {}", only.detail))
-                .hint(only.hint.clone().unwrap_or_default())
-                .into(),
-        ),
-        many => Err(
-            Failure::new(kind, format!("doctor found {} problems", many.len()))
-                .hint("see the report above")
-                .into(),
-        ),
+        [only] => Err(CliError::DoctorProblem {
+            kind,
+            detail: only.detail.clone(),
+            hint: only.hint.clone().unwrap_or_default(),
+        }
+        .into()),
+        many => Err(CliError::DoctorProblems {
+            kind,
+            count: many.len(),
+        }
+        .into()),
     }
 }
 
@@ -222,7 +224,7 @@ fn check_account(checks: &mut Vec<Check>, env: &Environment) {
         Err(err) => Check::problem(
             "account",
             Kind::Usage,
-            share_client::error::what_happened(&err),
+            err.to_string(),
             "set both for an account upload, or neither for an anonymous one",
         ),
     });
@@ -234,7 +236,7 @@ async fn check_host(
     prober: Option<&Prober>,
     name: &'static str,
     text: &str,
-    source: &str,
+    source: &'static str,
     roots: &str,
 ) -> Option<Answer> {
     let url = match host::parse_user_url(text, source) {
@@ -243,7 +245,7 @@ async fn check_host(
             checks.push(Check::problem(
                 name,
                 Kind::Usage,
-                share_client::error::what_happened(&err),
+                err.to_string(),
                 &format!("give a full http:// or https:// address with {source}"),
             ));
             return None;
@@ -293,7 +295,7 @@ async fn check_relay(
                     checks.push(Check::problem(
                         "relay",
                         Kind::Usage,
-                        share_client::error::what_happened(&err),
+                        err.to_string(),
                         "give a file holding the API key on its first line",
                     ));
                     return;

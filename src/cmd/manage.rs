@@ -6,13 +6,13 @@
 use anyhow::Result;
 use secrecy::SecretString;
 use serde::Serialize;
-use share_client::error::{Failure, Kind};
 use share_client::local::receipts;
 use share_client::transport::{self as host, relay};
 use url::Url;
 
 use crate::cli::{ListArgs, ManageArgs, StatusArgs};
-use crate::plan::{Environment, MANAGE_TOKEN_ENV};
+use crate::error::CliError;
+use crate::plan::Environment;
 use crate::ui::{report, stdout};
 
 /// The share a command works on.
@@ -46,7 +46,7 @@ pub(crate) async fn status(args: StatusArgs, env: &Environment) -> Result<()> {
     let target = resolve(&args.manage, env, &client).await?;
     let share = relay::status(&client, &target.relay, &target.id, &target.manage_token).await?;
     if args.json {
-        let mut value = serde_json::to_value(&share)?;
+        let mut value = serde_json::to_value(&share).map_err(|source| CliError::Json { source })?;
         if let (Some(link), Some(object)) = (&target.link, value.as_object_mut()) {
             object.insert("link".to_owned(), link.clone().into());
         }
@@ -144,14 +144,7 @@ async fn resolve(
     let link = if named.contains("://") {
         let link = host::parse_user_url(named, "the link")?;
         if !relay::is_relay_link(&link) {
-            return Err(Failure::new(
-                Kind::Usage,
-                "this is not a relay link; tfLink links cannot be revoked or inspected",
-            )
-            .hint(
-                "only shares sent with --relay can be managed; a tfLink link expires after 7 days",
-            )
-            .into());
+            return Err(CliError::NotARelayLink.into());
         }
         Some(link)
     } else {
@@ -168,11 +161,7 @@ async fn resolve(
         });
     }
     let Some(manage_token) = given_token else {
-        return Err(Failure::new(Kind::Usage, "there is no receipt for this share here")
-            .hint(format!(
-                "run it where the share was sent, or give its manage token in {MANAGE_TOKEN_ENV} or --manage-token-file"
-            ))
-            .into());
+        return Err(CliError::NoReceipt.into());
     };
     match link {
         Some(link) => {
@@ -186,11 +175,7 @@ async fn resolve(
         }
         None => {
             let Some(base) = &args.relay else {
-                return Err(
-                    Failure::new(Kind::Usage, "an id alone does not say which relay")
-                        .hint("give --relay URL (or set SHARE_RELAY), or give the link instead")
-                        .into(),
-                );
+                return Err(CliError::IdWithoutRelay.into());
             };
             Ok(Target {
                 relay: host::parse_user_url(base, "--relay")?,

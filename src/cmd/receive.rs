@@ -13,16 +13,22 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::cli::ReceiveArgs;
+use crate::error::CliError;
 use crate::plan::Environment;
 use crate::ui::prompt;
 use crate::ui::stdout::{self as output, ReceivedFile};
 use crate::ui::{progress, report};
+use share_client::crypto::CryptoError;
 use share_client::crypto::passphrase::{self, Source};
-use share_client::error::{Failure, Kind};
+use share_client::error::Kind;
+use share_client::local::LocalError;
+use share_client::local::cleanup::{self, Done};
 use share_client::local::destination::Destination;
 use share_client::multipart::fetch::{self, ResumeDir};
 use share_client::multipart::index::{self, IndexChecks};
+use share_client::payload::PayloadError;
 use share_client::payload::unpack::{self, Unpacked, Written};
+use share_client::stream::StreamError;
 use share_client::stream::digest::{HashingReader, PayloadDigest};
 use share_client::transport::reach::PartRule;
 use share_client::transport::relay;
@@ -58,23 +64,14 @@ pub(crate) fn plan(args: ReceiveArgs, env: &Environment) -> Result<Plan> {
     let link = host::parse_user_url(&args.link, "the link")?;
     let source = env.passphrase_source(args.passphrase_file.as_deref());
     if source.is_none() && args.identities.is_empty() {
-        return Err(Failure::new(
-            Kind::Usage,
-            "no passphrase: there is no terminal to ask on, and neither --passphrase-file nor SHARE_PASSPHRASE is set",
-        )
-        .hint("pass --passphrase-file FILE or set SHARE_PASSPHRASE (or -i for a share sent to your key)")
-        .into());
+        return Err(CliError::NoPassphraseSource.into());
     }
     let output = match args.output {
         Some(path) if path.as_os_str() == "-" => Output::Stdout,
         other => Output::Files(other),
     };
     if args.json && matches!(output, Output::Stdout) {
-        return Err(
-            Failure::new(Kind::Usage, "--json and -o - both want standard output")
-                .hint("drop one of them")
-                .into(),
-        );
+        return Err(CliError::JsonWithStdout.into());
     }
     Ok(Plan {
         link,
@@ -132,8 +129,8 @@ pub(crate) async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
             Ok(received) => received?,
             Err(_) => {
                 // Stop the decryption thread and wait for it before saying what was written.
-                share_client::local::cleanup::remove_all();
-                return Err(past_deadline(deadline, share_client::local::cleanup::done()).into());
+                cleanup::remove_all();
+                return Err(past_deadline(deadline, cleanup::done()).into());
             }
         };
 
@@ -141,9 +138,7 @@ pub(crate) async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
         report::status(plan.quiet, &line);
     }
     if plan.json {
-        let sha256 = received
-            .sha256
-            .ok_or_else(|| anyhow::anyhow!("the payload digest was not computed"))?;
+        let sha256 = received.sha256.ok_or(CliError::DigestMissing)?;
         output::print_receive(&received.files, &sha256)?;
     }
     Ok(())
@@ -180,24 +175,13 @@ fn wrote_lines(files: &[ReceivedFile]) -> Vec<String> {
 }
 
 /// The error for a receive that ran past `--timeout`, saying truthfully what it left.
-fn past_deadline(
-    deadline: std::time::Duration,
-    done: share_client::local::cleanup::Done,
-) -> Failure {
-    let what = format!(
-        "the download did not finish within {} seconds",
-        deadline.as_secs()
-    );
+fn past_deadline(deadline: std::time::Duration, done: Done) -> CliError {
+    let seconds = deadline.as_secs();
     match done {
-        share_client::local::cleanup::Done::Committed => Failure::new(Kind::Host, what)
-            .hint("but every file had already been written into place, complete and authenticated"),
-        share_client::local::cleanup::Done::PartialStdout => Failure::new(Kind::Host, what)
-            .hint("what reached standard output is incomplete; allow more time with --timeout"),
-        share_client::local::cleanup::Done::Resumable => Failure::new(Kind::Host, what).hint(
-            "nothing was written; run the same command again to resume, or allow more time with --timeout",
-        ),
-        share_client::local::cleanup::Done::Nothing => Failure::new(Kind::Host, what)
-            .hint("nothing was written; try again, or allow more time with --timeout"),
+        Done::Committed => CliError::DownloadTimedOutCommitted { seconds },
+        Done::PartialStdout => CliError::DownloadTimedOutPartialStdout { seconds },
+        Done::Resumable => CliError::DownloadTimedOutResumable { seconds },
+        Done::Nothing => CliError::DownloadTimedOut { seconds },
     }
 }
 
@@ -227,8 +211,7 @@ async fn download_and_decrypt(
         index.check_part_links(&rule)?;
         let part_client = plan.network.part_client(&rule)?;
         let resume = ResumeDir::open(&plan.link)?;
-        let _leftover =
-            share_client::local::cleanup::register_resume(resume.path(), fetch::holds_parts);
+        let _leftover = cleanup::register_resume(resume.path(), fetch::holds_parts);
         let bar = progress::bytes_bar(Some(index.size), "Downloading", show_now);
         let (reader, fetching) = fetch::fetch_all(
             part_client,
@@ -242,21 +225,21 @@ async fn download_and_decrypt(
         // Kept for the next attempt unless the parts themselves are bad, or none is kept.
         let parts_are_bad = received
             .as_ref()
-            .is_err_and(|err| share_client::error::kind_of(err) == Some(Kind::BadPayload));
+            .is_err_and(|err| err.kind() == Kind::BadPayload);
         if received.is_ok() || parts_are_bad || !resume.holds_parts() {
             resume.remove();
         } else {
-            share_client::local::cleanup::mark(share_client::local::cleanup::Done::Resumable);
+            cleanup::mark(Done::Resumable);
         }
-        return received;
+        return Ok(received?);
     }
     let bar = progress::bytes_bar(download.content_length, "Downloading", show_now);
     // A stop request ends the stream, so the decryption thread never waits on the network.
     let body = futures_util::stream::once(std::future::ready(Ok(first)))
         .chain(download.body)
-        .take_until(Box::pin(share_client::local::cleanup::stopped()));
+        .take_until(Box::pin(cleanup::stopped()));
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
-    decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await
+    Ok(decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await?)
 }
 
 /// A relay link: view it (consuming nothing), claim one download unless a ticket from an
@@ -286,9 +269,12 @@ async fn receive_from_relay(
             claim
         }
     };
-    let _leftover =
-        share_client::local::cleanup::register_resume(resume.path(), relay::holds_ticket);
-    let content_url = Url::parse(&claim.content_url)?;
+    let _leftover = cleanup::register_resume(resume.path(), relay::holds_ticket);
+    let content_url =
+        Url::parse(&claim.content_url).map_err(|source| CliError::TicketUnusable {
+            path: resume.path().to_owned(),
+            source,
+        })?;
     let client = plan.network.download_client()?;
     let download =
         match host::download::download_limited(&client, &content_url, &plan.network, claim.size)
@@ -296,10 +282,10 @@ async fn receive_from_relay(
         {
             Ok(download) => download,
             Err(err) => {
-                if share_client::error::kind_of(&err) == Some(Kind::NotFound) {
+                if err.kind() == Kind::NotFound {
                     resume.remove();
                 }
-                return Err(err);
+                return Err(err.into());
             }
         };
     let show = progress::visible(plan.quiet);
@@ -308,9 +294,7 @@ async fn receive_from_relay(
         "Downloading",
         show && !matches!(key, Key::Prompt),
     );
-    let body = download
-        .body
-        .take_until(Box::pin(share_client::local::cleanup::stopped()));
+    let body = download.body.take_until(Box::pin(cleanup::stopped()));
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
     let received =
         decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await;
@@ -321,27 +305,28 @@ async fn receive_from_relay(
                 report::status(
                     plan.quiet,
                     &format!(
-                        "the relay was not told the download is complete ({}); it deletes the content when the ticket expires",
-                        share_client::error::what_happened(&err)
+                        "the relay was not told the download is complete ({err}); it deletes the content when the ticket expires"
                     ),
                 );
             }
             Ok(received)
         }
         Err(err) => {
-            let kind = share_client::error::kind_of(&err);
-            if matches!(kind, Some(Kind::NotFound | Kind::BadPayload)) {
+            let kind = err.kind();
+            if matches!(kind, Kind::NotFound | Kind::BadPayload) {
                 resume.remove();
-                return Err(err);
+                return Err(err.into());
             }
-            share_client::local::cleanup::mark(share_client::local::cleanup::Done::Resumable);
-            let Some(kind) = kind else { return Err(err) };
-            Err(Failure::new(kind, share_client::error::what_happened(&err))
-                .hint(format!(
-                    "the link is not used up: run the same command again before {} to retry with this download",
-                    claim.ticket_expires_at
-                ))
-                .into())
+            cleanup::mark(Done::Resumable);
+            // An unexpected error, or a closed stdout, is told as it is.
+            if matches!(kind, Kind::Internal | Kind::StdoutClosed) {
+                return Err(err.into());
+            }
+            Err(CliError::TicketKept {
+                source: err,
+                retry_before: claim.ticket_expires_at.clone(),
+            }
+            .into())
         }
     }
 }
@@ -355,12 +340,7 @@ async fn read_index(
     while let Some(chunk) = rest.next().await {
         text.extend_from_slice(&chunk.map_err(crypto::payload_read_error)?);
         if text.len() > index::MAX_INDEX_BYTES {
-            return Err(Failure::new(
-                Kind::BadPayload,
-                "the link returned a document too large to be a share index",
-            )
-            .hint("check the link")
-            .into());
+            return Err(CliError::IndexTooLarge.into());
         }
     }
     Ok(text)
@@ -375,7 +355,7 @@ async fn decrypt_on_thread<R: Read + Send + 'static>(
     reader: R,
     bar: &indicatif::ProgressBar,
     show: bool,
-) -> Result<Received> {
+) -> share_client::Result<Received> {
     let fallback_name = link_file_name(&plan.link);
     let max_work_factor = plan.max_work_factor;
     let digest = plan.json;
@@ -396,7 +376,7 @@ async fn decrypt_on_thread<R: Read + Send + 'static>(
         )
     })
     .await
-    .map_err(|err| anyhow::anyhow!("the decryption thread failed: {err}"))?;
+    .map_err(|err| StreamError::thread("decryption", &err))?;
     bar.finish_and_clear();
     received
 }
@@ -412,29 +392,15 @@ pub(crate) fn decrypt_and_write<R: Read>(
     fallback_name: &str,
     digest: PayloadDigest,
     after_prompt: impl FnOnce(),
-) -> Result<Received> {
+) -> share_client::Result<Received> {
     let opened = crypto::open(input)?;
     let passphrase = match (key, opened.is_passphrase()) {
         (Key::Identities(identities), false) => {
             let decrypted = opened.decrypt_with_identities(&identities)?;
             return write_payload(decrypted, destination, fallback_name, digest);
         }
-        (Key::Identities(_), true) => {
-            return Err(Failure::new(
-                Kind::WrongKey,
-                "this file is protected by a passphrase, not by a public key",
-            )
-            .hint("leave out -i and give the passphrase")
-            .into());
-        }
-        (_, false) => {
-            return Err(Failure::new(
-                Kind::WrongKey,
-                "this file is encrypted to public keys, not to a passphrase",
-            )
-            .hint("receive it with -i and your identity file")
-            .into());
-        }
+        (Key::Identities(_), true) => return Err(CryptoError::NeedsPassphrase.into()),
+        (_, false) => return Err(CryptoError::NeedsIdentity.into()),
         (Key::Ready(secret), true) => secret,
         (Key::Prompt, true) => {
             let secret =
@@ -461,9 +427,9 @@ fn write_payload<R: Read>(
     destination: Option<Destination>,
     fallback_name: &str,
     digest: PayloadDigest,
-) -> Result<Received> {
+) -> share_client::Result<Received> {
     // Plaintext is written from here on: cleanup waits for this thread to stop first.
-    let _busy = share_client::local::cleanup::busy();
+    let _busy = cleanup::busy();
     let (prefix, decrypted) =
         crypto::peek(decrypted, unpack::MARKER_PEEK).map_err(crypto::payload_read_error)?;
     let marker = unpack::read_marker(&prefix)?;
@@ -471,14 +437,9 @@ fn write_payload<R: Read>(
     let files = match (marker, destination) {
         (Some(marker), None) => {
             if marker.files != 1 {
-                return Err(Failure::new(
-                    Kind::Usage,
-                    format!(
-                        "-o - needs a single-file share, and this one holds {} files",
-                        marker.files
-                    ),
-                )
-                .hint("nothing was written; give -o a directory instead")
+                return Err(PayloadError::NotSingleFile {
+                    files: marker.files,
+                }
                 .into());
             }
             let size = unpack::unpack_single_to(&mut hashing, &mut output::payload_writer())?;
@@ -488,11 +449,11 @@ fn write_payload<R: Read>(
             }]
         }
         (None, None) => {
-            share_client::local::cleanup::mark(share_client::local::cleanup::Done::PartialStdout);
+            cleanup::mark(Done::PartialStdout);
             let size = unpack::copy_raw(
                 &mut hashing,
                 &mut output::payload_writer(),
-                share_client::error::output_error,
+                LocalError::output,
             )?;
             vec![ReceivedFile {
                 path: "-".to_owned(),

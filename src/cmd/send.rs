@@ -17,14 +17,18 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::cli::SendArgs;
+use crate::error::CliError;
 use crate::plan::Environment;
 use crate::ui::prompt;
 use crate::ui::stdout::{self as output, SendFormat, SendReport};
 use crate::ui::{progress, report};
-use share_client::error::{Failure, Kind, local_io};
+use share_client::error::Kind;
+use share_client::local::LocalError;
 use share_client::local::receipts::{self, Receipt};
 use share_client::multipart::index::{self, Index};
+use share_client::payload::PayloadError;
 use share_client::payload::pack::Payload;
+use share_client::stream::StreamError;
 use share_client::stream::digest::{HashingWriter, PayloadDigest};
 use share_client::transport::host::{Host, TfLink};
 use share_client::transport::relay::{self, RelayTarget, ShareOptions};
@@ -115,20 +119,10 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
             .filter(|_| recipients.is_empty());
     if own_source == Some(passphrase::Source::Stdin) {
         if args.paths.iter().any(|path| path.as_os_str() == "-") {
-            return Err(Failure::new(
-                Kind::Usage,
-                "--passphrase-file - and the path - both want standard input",
-            )
-            .hint("give the passphrase in a file, or the payload as a file")
-            .into());
+            return Err(CliError::StdinWantedTwice.into());
         }
         if env.stdin_is_terminal {
-            return Err(Failure::new(
-                Kind::Usage,
-                "--passphrase-file - reads standard input, which is a terminal: the passphrase would echo",
-            )
-            .hint("pipe it in (printf %s \"$PASS\" | share send --passphrase-file - …), or leave the flag out to get a generated one")
-            .into());
+            return Err(CliError::PassphraseStdinIsTerminal.into());
         }
     }
     let passphrase_from_env = own_source == Some(passphrase::Source::Env);
@@ -148,14 +142,10 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         .largest_upload
         .filter(|largest| args.part_size > *largest)
     {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!(
-                "--part-size {} is over the host's limit of {largest} bytes",
-                args.part_size,
-            ),
-        )
-        .hint("leave --part-size out, or give a smaller one")
+        return Err(CliError::PartSizeOverLimit {
+            part_size: args.part_size,
+            largest,
+        }
         .into());
     }
     let mut payload = collect_payload(&args.paths, args.name.as_deref())?;
@@ -183,22 +173,13 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
 fn collect_payload(paths: &[PathBuf], name: Option<&str>) -> Result<Payload> {
     let stdin = paths.iter().any(|path| path.as_os_str() == "-");
     match (stdin, paths.len(), name) {
-        (true, 1, name) => {
-            Payload::from_stdin(name.unwrap_or("stdin"), spool::StdinSpool::read_stdin()?)
-        }
-        (true, _, _) => Err(Failure::new(
-            Kind::Usage,
-            "`-` (standard input) must be the only PATH",
-        )
-        .hint("send standard input on its own, or save it to a file first")
-        .into()),
-        (false, _, Some(_)) => Err(Failure::new(
-            Kind::Usage,
-            "--name only applies to `-` (standard input)",
-        )
-        .hint("files and directories keep their own names")
-        .into()),
-        (false, _, None) => Payload::collect(paths),
+        (true, 1, name) => Ok(Payload::from_stdin(
+            name.unwrap_or("stdin"),
+            spool::StdinSpool::read_stdin()?,
+        )?),
+        (true, _, _) => Err(CliError::StdinNotAlone.into()),
+        (false, _, Some(_)) => Err(CliError::NameWithoutStdin.into()),
+        (false, _, None) => Ok(Payload::collect(paths)?),
     }
 }
 
@@ -238,15 +219,8 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
     let deadline = plan.network.overall_timeout;
     let uploaded = tokio::time::timeout(deadline, upload_share(&plan, &secret))
         .await
-        .map_err(|_| {
-            Failure::new(
-                Kind::Host,
-                format!(
-                    "the upload did not finish within {} seconds",
-                    deadline.as_secs()
-                ),
-            )
-            .hint("nothing was shared; try again, or allow more time with --timeout")
+        .map_err(|_| CliError::UploadTimedOut {
+            seconds: deadline.as_secs(),
         })??;
 
     // Said once the share exists, so a failed send still prints one line only.
@@ -369,7 +343,7 @@ fn keep_receipt(created: &CreatedShare, relay: &Url, quiet: bool) {
             quiet,
             &format!(
                 "warning: {}; without it, revoke with the manage token that --json prints",
-                share_client::error::one_line(&err)
+                crate::error::one_line(&err.into())
             ),
         );
     }
@@ -394,7 +368,7 @@ impl Secret {
     }
 
     /// A fresh encryptor (a new file key) for one encryption of the payload.
-    fn encryptor(&self) -> Result<crypto::Encryptor> {
+    fn encryptor(&self) -> share_client::Result<crypto::Encryptor> {
         match self {
             Secret::Passphrase {
                 passphrase,
@@ -433,6 +407,7 @@ async fn upload_share(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
             upload_streaming(plan, secret, &client, &bar)
         })
         .await
+        .map_err(Into::into)
     } else {
         upload_in_parts(plan, secret, &client, &bar).await
     };
@@ -514,7 +489,7 @@ async fn upload_streaming(
         _ => {
             let error = joined(encryption.await)
                 .err()
-                .unwrap_or_else(|| anyhow::anyhow!("encryption stopped before its header"));
+                .unwrap_or_else(|| StreamError::NoHeader.into());
             return Err(fatal(error));
         }
     };
@@ -532,8 +507,9 @@ async fn upload_streaming(
     let uploaded = counted.settle(plan.host.upload(client, upload).await);
     let encrypted = joined(encryption.await);
     match (uploaded, encrypted) {
-        // A problem with the input explains a failed upload better than the upload error.
-        (_, Err(err)) if share_client::error::kind_of(&err).is_some() => Err(fatal(err)),
+        // A problem with the input explains a failed upload better than the upload error;
+        // an unexpected one (the stream closing because the upload stopped) does not.
+        (_, Err(err)) if err.kind() != Kind::Internal => Err(fatal(err)),
         (Err(failure), _) => Err(failure),
         (Ok(_), Err(err)) => Err(fatal(err)),
         (Ok(link), Ok(sha256)) => Ok(Uploaded {
@@ -545,8 +521,10 @@ async fn upload_streaming(
     }
 }
 
-fn joined<T>(result: Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
-    result.map_err(|err| anyhow::anyhow!("the encryption thread failed: {err}"))?
+fn joined<T>(
+    result: Result<share_client::Result<T>, tokio::task::JoinError>,
+) -> share_client::Result<T> {
+    result.map_err(|err| StreamError::thread("encryption", &err))?
 }
 
 /// A multi-part share: encrypt once into an unlinked spool file (ciphertext only, gone
@@ -565,7 +543,7 @@ async fn upload_in_parts(
         let part_size = plan.part_size;
         joined(
             tokio::task::spawn_blocking(move || {
-                spool::encrypt_to_spool(part_size, |out| {
+                spool::encrypt_to_spool::<share_client::Error>(part_size, |out| {
                     encrypt_payload(&payload, &secret, PayloadDigest::new(wants_digest), out)
                 })
             })
@@ -638,18 +616,18 @@ fn encrypt_payload<W: Write>(
     secret: &Secret,
     digest: PayloadDigest,
     output: W,
-) -> Result<(Option<String>, W)> {
+) -> share_client::Result<(Option<String>, W)> {
+    // The output is the upload (or the spool): it fails only when that stopped.
+    let closed = |source| PayloadError::SinkClosed { source };
     let encryptor = secret.encryptor()?;
-    let mut encrypted = encryptor
-        .wrap_output(output)
-        .map_err(|err| anyhow::Error::new(err).context("the upload stream closed"))?;
+    let mut encrypted = encryptor.wrap_output(output).map_err(closed)?;
     // Hands the header and nonce on at once (see `upload_streaming`).
-    encrypted.flush()?;
+    encrypted.flush().map_err(closed)?;
     let mut hashing = HashingWriter::new(&mut encrypted, digest);
     payload.write_to(&mut hashing)?;
     let sha256 = hashing.finish_hex();
-    let mut output = encrypted.finish()?;
-    output.flush()?;
+    let mut output = encrypted.finish().map_err(closed)?;
+    output.flush().map_err(closed)?;
     Ok((sha256, output))
 }
 
@@ -662,15 +640,18 @@ struct PassphraseFile {
 
 impl PassphraseFile {
     fn create(path: &Path) -> Result<PassphraseFile> {
-        let file = share_client::local::private::create_new_file(path).map_err(|err| {
-            if err.kind() == std::io::ErrorKind::AlreadyExists {
-                Failure::new(Kind::LocalIo, format!("{} already exists", path.display()))
-                    .hint("nothing was sent; choose a new file for --passphrase-out")
+        let file = share_client::local::private::create_new_file(path).map_err(
+            |err| -> anyhow::Error {
+                if err.kind() == std::io::ErrorKind::AlreadyExists {
+                    CliError::PassphraseOutExists {
+                        path: path.to_owned(),
+                    }
                     .into()
-            } else {
-                local_io("create", path, &err)
-            }
-        })?;
+                } else {
+                    LocalError::io("create", path, err).into()
+                }
+            },
+        )?;
         Ok(PassphraseFile {
             path: path.to_owned(),
             file: Some(file),
@@ -682,7 +663,7 @@ impl PassphraseFile {
         let line = zeroize::Zeroizing::new(format!("{}\n", passphrase.expose_secret()));
         file.write_all(line.as_bytes())
             .and_then(|()| file.sync_all())
-            .map_err(|err| local_io("write", &self.path, &err))?;
+            .map_err(|err| LocalError::io("write", &self.path, err))?;
         // Written: no longer ours to remove.
         self.path = PathBuf::new();
         Ok(())

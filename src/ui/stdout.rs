@@ -1,14 +1,20 @@
 //! The only writer to standard output: the results of `send` (two labelled lines, the bare
 //! link, or one JSON object) and of `receive --json`. Everything else goes to stderr.
-//! A closed stdout (a broken pipe) is reported as [`StdoutClosed`], which is not an error.
+//! A closed stdout (a broken pipe) is reported as [`LocalError::StdoutClosed`], which is
+//! not an error (`main` exits 0 without a message).
 
 use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
+use share_client::local::LocalError;
 
-pub use share_client::error::{StdoutClosed, output_error as stdout_error};
+use crate::error::CliError;
+
+fn json(value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|source| CliError::Json { source }.into())
+}
 
 /// What `send` reports, as the README's JSON object (version 1). No `Debug`: it holds the
 /// passphrase.
@@ -47,7 +53,7 @@ pub enum SendFormat {
 
 pub fn print_send(report: &SendReport<'_>, format: SendFormat) -> Result<()> {
     let mut text = match format {
-        SendFormat::Json => serde_json::to_string(report)?,
+        SendFormat::Json => json(report)?,
         SendFormat::LinkOnly => report.link.to_owned(),
         SendFormat::Labelled => match report.passphrase {
             Some(passphrase) => format!("Link:       {}\nPassphrase: {passphrase}", report.link),
@@ -75,7 +81,7 @@ struct ReceiveReport<'a> {
 }
 
 pub fn print_receive(files: &[ReceivedFile], sha256: &str) -> Result<()> {
-    let mut text = serde_json::to_string(&ReceiveReport {
+    let mut text = json(&ReceiveReport {
         version: 1,
         files,
         sha256,
@@ -94,12 +100,12 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
     stdout
         .write_all(bytes)
         .and_then(|()| stdout.flush())
-        .map_err(|err| stdout_error(&err))
+        .map_err(|err| LocalError::output(err).into())
 }
 
 /// Prints a result as one JSON document.
 pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
-    let mut text = serde_json::to_string(value)?;
+    let mut text = json(value)?;
     text.push('\n');
     let result = write_stdout(text.as_bytes());
     zeroize::Zeroize::zeroize(&mut text);

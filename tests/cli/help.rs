@@ -1,29 +1,10 @@
 //! User-visible help text is snapshot-tested: a change to it must be deliberate. Set
-//! `SHARE_UPDATE_SNAPSHOTS=1` to rewrite the files under `tests/snapshots/`.
+//! `SHARE_UPDATE_SNAPSHOTS=1` to rewrite the files under `tests/snapshots/`
+//! ([`check_snapshot`]).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-fn check_snapshot(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("SHARE_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing; run with SHARE_UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    assert_eq!(
-        expected, actual,
-        "{name} drifted; run with SHARE_UPDATE_SNAPSHOTS=1 if intended"
-    );
-}
+use crate::support::check_snapshot;
 
 #[test]
 fn help_texts_match_their_snapshots() {

@@ -6,6 +6,7 @@
 mod core;
 mod doctor;
 mod environment;
+mod errors;
 mod generated;
 mod help;
 mod hostile;

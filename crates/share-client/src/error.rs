@@ -1,15 +1,58 @@
-//! The few kinds of failure that choose an exit code (README, "Exit codes").
+//! The crate's errors: one typed error per domain, collected in [`Error`], and the few
+//! kinds of failure that choose an exit code (README, "Exit codes").
 //!
-//! Code anywhere in the crate reports a failure as an [`anyhow::Error`]; a failure whose
-//! kind matters to scripts carries a [`Failure`] somewhere in its chain. `main` looks for it
-//! once, prints one line and exits with [`Kind::exit_code`]. Anything without a `Failure`
-//! is an unexpected internal error (exit 1).
+//! Each domain has its own enum, next to the code that fails with it: [`KeyError`] and
+//! [`CryptoError`] in `crypto/`, [`PayloadError`] in `payload/`, [`MultipartError`] in
+//! `multipart/`, [`TransportError`] and [`RelayError`] in `transport/`, [`LocalError`] in
+//! `local/`, [`StreamError`] in `stream/`. Every variant is one case, holding its data
+//! (a path, a status, the library error that caused it as its `source`), and says three
+//! things: what happened (its `Display`), what to do next ([`Error::hint`]), and which
+//! documented exit code it leads to ([`Error::kind`]). The user interface prints them as
+//! one line, `what; hint`.
+//!
+//! Messages never contain a passphrase, an identity or plaintext: variants hold paths,
+//! status codes, flag names and library errors only. Text that came from the network or
+//! from a share (a host's reply, a name in an archive) is cut to a bounded length
+//! ([`crate::payload::names::untrusted`]) but not escaped: the user interface escapes
+//! every line once, where it prints it.
+//!
+//! Errors that must travel through `std::io` (readers feeding the decryptor) are wrapped
+//! with [`Error::into_io`] and recovered with [`Error::from_io`].
+//!
+//! [`catalogue()`] lists every variant of every type with a sample value; a test renders it
+//! into `tests/snapshots/errors.txt`, so a change to any message is deliberate.
+//!
+//! [`KeyError`]: crate::crypto::KeyError
+//! [`CryptoError`]: crate::crypto::CryptoError
+//! [`PayloadError`]: crate::payload::PayloadError
+//! [`MultipartError`]: crate::multipart::MultipartError
+//! [`TransportError`]: crate::transport::TransportError
+//! [`RelayError`]: crate::transport::RelayError
+//! [`LocalError`]: crate::local::LocalError
+//! [`StreamError`]: crate::stream::StreamError
 
-use std::fmt;
+pub mod catalogue;
+
+use std::borrow::Cow;
+
+use crate::crypto::{CryptoError, KeyError};
+use crate::local::LocalError;
+use crate::multipart::MultipartError;
+use crate::payload::PayloadError;
+use crate::stream::StreamError;
+use crate::transport::{RelayError, TransportError};
+
+pub use catalogue::{Catalogued, Entry, catalogue, entries};
 
 /// What went wrong, in the terms of the documented exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// Not a failure: the reader of standard output went away, so the command stops
+    /// quietly with success (exit 0, nothing printed).
+    StdoutClosed,
+    /// An unexpected internal error: a bug, or the system failing in a way share does
+    /// not expect (exit 1).
+    Internal,
     /// Bad flags, no passphrase source without a terminal, weak own passphrase (exit 2).
     Usage,
     /// Wrong passphrase, or no identity matches (exit 3).
@@ -32,6 +75,8 @@ impl Kind {
     /// The process exit code documented for this kind (README, "Exit codes").
     pub fn exit_code(self) -> u8 {
         match self {
+            Kind::StdoutClosed => 0,
+            Kind::Internal => 1,
             Kind::Usage => 2,
             Kind::WrongKey => 3,
             Kind::BadPayload => 4,
@@ -44,88 +89,81 @@ impl Kind {
     }
 }
 
-/// A failure with its kind, what happened, and what the user can do about it.
-///
-/// Messages never contain a passphrase, an identity or plaintext: callers build them from
-/// paths, status codes and library error texts only.
-#[derive(Debug)]
-pub struct Failure {
-    /// Which documented exit code the failure leads to.
-    pub kind: Kind,
-    what: String,
-    hint: Option<String>,
+/// Any error of this crate: one variant per domain, each shown as the domain's own error.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(Domain), vis(pub(crate)), derive(strum::EnumIter))]
+pub enum Error {
+    /// Recipients, identities and passphrases given by the user.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Encrypting, and opening and decrypting age files.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The payload: the files sent, and the archive received.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    /// Multi-part shares: the index, the parts, the spool.
+    #[error(transparent)]
+    Multipart(#[from] MultipartError),
+    /// The network and the tfLink-compatible host.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A share relay's refusals and replies, and its credential files.
+    #[error(transparent)]
+    Relay(#[from] RelayError),
+    /// The user's own machine: output files, private directories, receipts, stops.
+    #[error(transparent)]
+    Local(#[from] LocalError),
+    /// The threads and streams between blocking work and async I/O.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
 }
 
-impl Failure {
-    /// A failure of `kind` described by `what` (one line, no secrets), without a hint yet.
-    pub fn new(kind: Kind, what: impl Into<String>) -> Self {
-        Failure {
-            kind,
-            what: what.into(),
-            hint: None,
+/// The result of everything in this crate that can fail.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Which documented exit code the error leads to.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Error::Key(err) => err.kind(),
+            Error::Crypto(err) => err.kind(),
+            Error::Payload(err) => err.kind(),
+            Error::Multipart(err) => err.kind(),
+            Error::Transport(err) => err.kind(),
+            Error::Relay(err) => err.kind(),
+            Error::Local(err) => err.kind(),
+            Error::Stream(err) => err.kind(),
         }
     }
 
-    /// Adds what to do next, printed after the description on the same line.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.hint {
-            Some(hint) => write!(f, "{}; {}", self.what, hint),
-            None => f.write_str(&self.what),
+    /// What the user can do about it, printed after the description on the same line.
+    pub fn hint(&self) -> Cow<'static, str> {
+        match self {
+            Error::Key(err) => err.hint(),
+            Error::Crypto(err) => err.hint(),
+            Error::Payload(err) => err.hint(),
+            Error::Multipart(err) => err.hint(),
+            Error::Transport(err) => err.hint(),
+            Error::Relay(err) => err.hint(),
+            Error::Local(err) => err.hint(),
+            Error::Stream(err) => err.hint(),
         }
     }
-}
 
-impl std::error::Error for Failure {}
-
-/// Shorthand for returning a [`Failure`] as an `anyhow::Error`.
-pub fn fail(kind: Kind, what: impl Into<String>) -> anyhow::Error {
-    Failure::new(kind, what).into()
-}
-
-/// The kind carried by an error chain, if any link of it is a [`Failure`].
-pub fn kind_of(error: &anyhow::Error) -> Option<Kind> {
-    error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<Failure>())
-        .map(|failure| failure.kind)
-}
-
-/// What happened, without the advice: for notices about a failure that is retried.
-pub fn what_happened(error: &anyhow::Error) -> String {
-    match error.chain().find_map(|c| c.downcast_ref::<Failure>()) {
-        Some(failure) => failure.what.clone(),
-        None => one_line(error),
+    /// The error as an `io::Error`, for a reader to return; [`Error::from_io`] gets it back.
+    pub fn into_io(self) -> std::io::Error {
+        std::io::Error::other(self)
     }
-}
 
-/// The one line printed for an error: the outermost `Failure` if there is one (it already
-/// says what happened and what to do), otherwise the whole chain joined by ": ".
-pub fn one_line(error: &anyhow::Error) -> String {
-    let text = match error.chain().find_map(|c| c.downcast_ref::<Failure>()) {
-        Some(failure) => failure.to_string(),
-        None => error
-            .chain()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(": "),
-    };
-    // One line, whatever a library put in its message.
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// An error as an `io::Error` for a reader to return, keeping its [`Failure`] so whoever
-/// reads through it can still tell what happened (anything else counts as a host error).
-pub fn into_io(err: anyhow::Error) -> std::io::Error {
-    match err.downcast::<Failure>() {
-        Ok(failure) => std::io::Error::other(failure),
-        Err(other) => std::io::Error::other(Failure::new(Kind::Host, other.to_string())),
+    /// The error an `io::Error` made by [`Error::into_io`] carries, or the `io::Error`
+    /// itself when it carries none.
+    pub fn from_io(err: std::io::Error) -> std::result::Result<Error, std::io::Error> {
+        if !err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            return Err(err);
+        }
+        let inner = err.into_inner().expect("checked above");
+        Ok(*inner.downcast::<Error>().expect("checked above"))
     }
 }
 
@@ -138,61 +176,36 @@ pub fn io_text(err: &std::io::Error) -> String {
     }
 }
 
-/// A failure to write or create something locally (exit 7), with advice that fits the cause.
-pub fn local_io(action: &str, path: &std::path::Path, err: &std::io::Error) -> anyhow::Error {
-    let hint = match err.kind() {
-        std::io::ErrorKind::StorageFull
-        | std::io::ErrorKind::QuotaExceeded
-        | std::io::ErrorKind::FileTooLarge => "free some space or choose another place with -o",
-        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-            "choose a place you can write to with -o"
-        }
-        _ => "check the destination and try again",
-    };
-    Failure::new(
-        Kind::LocalIo,
-        format!("cannot {action} {}: {}", path.display(), io_text(err)),
-    )
-    .hint(format!("nothing was written; {hint}"))
-    .into()
-}
-
-/// The reader of the output stream (standard output) went away: not an error; the command
-/// stops quietly with success.
-#[derive(Debug, thiserror::Error)]
-#[error("standard output was closed")]
-pub struct StdoutClosed;
-
-/// Maps a write error on the output stream the caller gave (standard output).
-pub fn output_error(err: &std::io::Error) -> anyhow::Error {
-    if err.kind() == std::io::ErrorKind::BrokenPipe {
-        StdoutClosed.into()
-    } else {
-        Failure::new(
-            Kind::LocalIo,
-            format!("cannot write to standard output: {}", io_text(err)),
-        )
-        .hint("check where the output is redirected")
-        .into()
-    }
-}
+/// The hint for an unexpected internal error.
+pub(crate) const REPORT_BUG: &str = "this is a bug in share; please report it";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn failure_deep_in_chain_sets_the_kind_and_the_line() {
-        let err = anyhow::Error::from(Failure::new(Kind::NotFound, "gone").hint("ask again"))
-            .context("while downloading");
-        assert_eq!(kind_of(&err), Some(Kind::NotFound));
-        assert_eq!(one_line(&err), "gone; ask again");
+    fn an_error_survives_a_trip_through_io() {
+        let err = Error::from(LocalError::Stopped);
+        let io = err.into_io();
+        let back = Error::from_io(io).unwrap();
+        assert_eq!(back.kind(), Kind::Interrupted);
+        let plain = std::io::Error::other("plain");
+        assert_eq!(Error::from_io(plain).unwrap_err().to_string(), "plain");
     }
 
     #[test]
-    fn plain_errors_are_joined_on_one_line() {
-        let err = anyhow::anyhow!("inner\nsecond line").context("outer");
-        assert_eq!(kind_of(&err), None);
-        assert_eq!(one_line(&err), "outer: inner second line");
+    fn errors_stay_small() {
+        // Results travel everywhere; a large error makes every one of them large.
+        assert!(
+            std::mem::size_of::<Error>() <= 80,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn os_error_numbers_are_left_out() {
+        let err = std::io::Error::from_raw_os_error(2);
+        assert!(!io_text(&err).contains("os error"));
     }
 }

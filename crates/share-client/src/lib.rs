@@ -7,6 +7,9 @@
 //! It knows nothing of a terminal: no flag parsing, no progress bars, no prompts. What it
 //! needs from the user interface comes in as plain data or callbacks ([`events`]). The
 //! crate graph and its rules are in `docs/architecture.md`.
+//!
+//! Everything that can fail returns [`Result`]: an [`Error`] of one domain, which says
+//! what happened, what to do next and which exit code it stands for ([`error`]).
 #![warn(missing_docs)]
 
 pub mod crypto;
@@ -17,3 +20,5 @@ pub mod multipart;
 pub mod payload;
 pub mod stream;
 pub mod transport;
+
+pub use error::{Error, Result};

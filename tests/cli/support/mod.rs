@@ -179,6 +179,37 @@ pub fn assert_success(output: &Output) -> (String, String) {
 
 /// What most test files need: the sandbox, the stand-in, the assertions and the helpers
 /// that make and send distinctive plaintexts.
+/// Compares `actual` with the committed snapshot `tests/snapshots/NAME`, or rewrites the
+/// snapshot when `SHARE_UPDATE_SNAPSHOTS` is set: user-visible text changes only on purpose.
+pub fn check_snapshot(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("SHARE_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run with SHARE_UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let (mut old, mut new) = (expected.lines(), actual.lines());
+        let (line, was, now) = (1..)
+            .map(|number| (number, old.next(), new.next()))
+            .find(|(_, was, now)| was != now)
+            .expect("the texts differ");
+        panic!(
+            "{name} drifted at line {line}:\n  snapshot: {}\n  now:      {}\nrun with SHARE_UPDATE_SNAPSHOTS=1 if intended",
+            was.unwrap_or("(end)"),
+            now.unwrap_or("(end)")
+        );
+    }
+}
+
 pub mod prelude {
     pub use super::tflink::StandIn;
     pub use super::{Sandbox, assert_failure, assert_success, distinctive, send};

@@ -7,9 +7,12 @@
 //! the ciphertext length predicted here, and [`age_header`] checks the header's framing.
 
 pub mod age_header;
+mod error;
 pub mod forgiving;
 pub mod passphrase;
 pub mod strength;
+
+pub use error::{CryptoError, CryptoErrorVariant, KeyError, KeyErrorVariant};
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
@@ -19,7 +22,7 @@ use age::secrecy::SecretString;
 use age::{DecryptError, Decryptor};
 
 use crate::crypto::age_header::HeaderProblem;
-use crate::error::{Failure, Kind};
+use crate::error::{Error, Result};
 use crate::stream::CHUNK;
 
 /// The work factor (log2 N) for generated passphrases: their 110 bits of entropy protect
@@ -47,7 +50,7 @@ const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Parses one recipient: `age1…` (X25519), `ssh-ed25519 …` or `ssh-rsa …` (exit 2 if none).
 /// The text is never repeated in the error: it may be a private key given by mistake.
-pub fn parse_recipient(text: &str) -> anyhow::Result<BoxedRecipient> {
+pub fn parse_recipient(text: &str) -> Result<BoxedRecipient> {
     let text = text.trim();
     if let Ok(recipient) = text.parse::<age::x25519::Recipient>() {
         return Ok(Box::new(recipient));
@@ -56,14 +59,9 @@ pub fn parse_recipient(text: &str) -> anyhow::Result<BoxedRecipient> {
         return Ok(Box::new(recipient));
     }
     if looks_like_private_key(text) {
-        return Err(private_key_given("-r"));
+        return Err(KeyError::PrivateKeyAsRecipient.into());
     }
-    Err(Failure::new(
-        Kind::Usage,
-        "the value given to -r is not an age or SSH public key",
-    )
-    .hint("give an age1… key, or an ssh-ed25519 or ssh-rsa public key (the .pub file's line)")
-    .into())
+    Err(KeyError::NotAPublicKey.into())
 }
 
 /// Whether a text given where a public key belongs is a private key: an age identity, an
@@ -75,22 +73,13 @@ fn looks_like_private_key(text: &str) -> bool {
         || (upper.starts_with("-----BEGIN") && upper.contains("PRIVATE KEY"))
 }
 
-/// A private key where a public key belongs (`-r`, or a file given to `-R`).
-fn private_key_given(place: &str) -> anyhow::Error {
-    Failure::new(
-        Kind::Usage,
-        format!("{place} was given a private key, which must never leave your machine"),
-    )
-    .hint("this is a private key; pass the public key (age1…, or the .pub file)")
-    .into()
-}
-
 /// Reads a recipients file: one recipient per line; blank lines and `#` comments are skipped.
 /// Returns each recipient with its text.
-pub fn read_recipients_file(
-    path: &std::path::Path,
-) -> anyhow::Result<Vec<(String, BoxedRecipient)>> {
-    let text = read_key_file(path, "recipients file")?;
+pub fn read_recipients_file(path: &std::path::Path) -> Result<Vec<(String, BoxedRecipient)>> {
+    let text = read_key_file(path).map_err(|source| KeyError::RecipientsFileUnreadable {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut recipients = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -98,27 +87,21 @@ pub fn read_recipients_file(
             continue;
         }
         if looks_like_private_key(line) {
-            return Err(private_key_given(&format!("-R {}", path.display())));
+            return Err(KeyError::PrivateKeyInRecipientsFile {
+                path: path.to_owned(),
+            }
+            .into());
         }
-        let recipient = parse_recipient(line).map_err(|_| {
-            Failure::new(
-                Kind::Usage,
-                format!(
-                    "line {} of {} is not an age or SSH public key",
-                    number + 1,
-                    path.display()
-                ),
-            )
-            .hint("one age1…, ssh-ed25519 or ssh-rsa key per line; # starts a comment")
+        let recipient = parse_recipient(line).map_err(|_| KeyError::NotARecipientLine {
+            path: path.to_owned(),
+            line: number + 1,
         })?;
         recipients.push((line.to_owned(), recipient));
     }
     if recipients.is_empty() {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!("{} lists no recipients", path.display()),
-        )
-        .hint("add one age1…, ssh-ed25519 or ssh-rsa key per line")
+        return Err(KeyError::NoRecipients {
+            path: path.to_owned(),
+        }
         .into());
     }
     Ok(recipients)
@@ -126,21 +109,23 @@ pub fn read_recipients_file(
 
 /// Reads an identity file: age identities (`AGE-SECRET-KEY-1…`, one or more) or an
 /// unencrypted SSH private key (ed25519 or RSA). Exit 2 when it holds neither.
-pub fn read_identity_file(path: &std::path::Path) -> anyhow::Result<Vec<BoxedIdentity>> {
-    let text = zeroize::Zeroizing::new(read_key_file(path, "identity file")?);
-    let unusable = |why: &str| -> anyhow::Error {
-        Failure::new(Kind::Usage, format!("{} {why}", path.display()))
-            .hint("give an age identity file (from age-keygen) or an unencrypted SSH private key")
-            .into()
-    };
+/// Key material is never kept in the error: age's reasons for refusing a file are left out.
+pub fn read_identity_file(path: &std::path::Path) -> Result<Vec<BoxedIdentity>> {
+    let text = zeroize::Zeroizing::new(read_key_file(path).map_err(|source| {
+        KeyError::IdentityFileUnreadable {
+            path: path.to_owned(),
+            source,
+        }
+    })?);
+    let path = path.to_owned();
     if text.contains("AGE-SECRET-KEY-") {
         let file = age::IdentityFile::from_buffer(text.as_bytes())
-            .map_err(|_| unusable("is not a valid age identity file"))?;
+            .map_err(|_| KeyError::InvalidIdentityFile { path: path.clone() })?;
         let identities = file
             .into_identities()
-            .map_err(|_| unusable("holds an identity this tool cannot use"))?;
+            .map_err(|_| KeyError::UnusableIdentity { path: path.clone() })?;
         if identities.is_empty() {
-            return Err(unusable("holds no identity"));
+            return Err(KeyError::NoIdentity { path }.into());
         }
         return Ok(identities);
     }
@@ -148,30 +133,17 @@ pub fn read_identity_file(path: &std::path::Path) -> anyhow::Result<Vec<BoxedIde
         Ok(age::ssh::Identity::Unencrypted(key)) => {
             Ok(vec![Box::new(age::ssh::Identity::from(key))])
         }
-        Ok(age::ssh::Identity::Encrypted(_)) => Err(unusable(
-            "is a passphrase-protected SSH key, which share does not unlock",
-        )),
-        Ok(age::ssh::Identity::Unsupported(_)) | Err(_) => Err(unusable(
-            "is not an age identity file or a supported SSH private key",
-        )),
+        Ok(age::ssh::Identity::Encrypted(_)) => Err(KeyError::EncryptedSshKey { path }.into()),
+        Ok(age::ssh::Identity::Unsupported(_)) | Err(_) => {
+            Err(KeyError::NotAnIdentityFile { path }.into())
+        }
     }
 }
 
-fn read_key_file(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+fn read_key_file(path: &std::path::Path) -> io::Result<String> {
     let mut text = String::new();
     std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))
-        .map_err(|err| {
-            Failure::new(
-                Kind::Usage,
-                format!(
-                    "cannot read {what} {}: {}",
-                    path.display(),
-                    crate::error::io_text(&err)
-                ),
-            )
-            .hint("check the path")
-        })?;
+        .and_then(|file| file.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))?;
     Ok(text)
 }
 
@@ -210,36 +182,33 @@ impl EphemeralKey {
 }
 
 /// Builds an encryptor for public-key recipients.
-pub fn recipients_encryptor(recipients: &[BoxedRecipient]) -> anyhow::Result<Encryptor> {
+pub fn recipients_encryptor(recipients: &[BoxedRecipient]) -> Result<Encryptor> {
     Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-        .map_err(|err| {
-            anyhow::Error::from(Failure::new(
-                Kind::Usage,
-                format!("cannot encrypt to these recipients: {err}"),
-            ))
+        .map_err(|source| {
+            KeyError::RecipientsRefused {
+                source: Box::new(source),
+            }
+            .into()
         })
 }
 
 /// Refuses more recipients than a receiver accepts: the header they make must fit
 /// [`age_header::MAX_HEADER_BYTES`], or share would upload a file it refuses to open.
-pub fn check_header_fits(recipients: &[&BoxedRecipient]) -> anyhow::Result<()> {
+pub fn check_header_fits(recipients: &[&BoxedRecipient]) -> Result<()> {
+    let setup = |source| CryptoError::EncryptionSetup {
+        source: Box::new(source),
+    };
     let empty_file =
         Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-            .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))?
+            .map_err(setup)?
             .wrap_output(Vec::new())
             .and_then(|writer| writer.finish())
-            .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))?;
+            .map_err(|err| setup(age::EncryptError::Io(err)))?;
     // The header, then the 16-byte nonce and one empty final chunk (its 16-byte tag).
     if empty_file.len() > age_header::MAX_HEADER_BYTES + 32 {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!(
-                "{} recipients make an age header larger than {} KiB, which receivers refuse",
-                recipients.len(),
-                age_header::MAX_HEADER_BYTES / 1024
-            ),
-        )
-        .hint("encrypt to fewer keys, or share a passphrase with the group instead")
+        return Err(KeyError::TooManyRecipients {
+            recipients: recipients.len(),
+        }
         .into());
     }
     Ok(())
@@ -247,14 +216,17 @@ pub fn check_header_fits(recipients: &[&BoxedRecipient]) -> anyhow::Result<()> {
 
 /// Builds an encryptor for a passphrase. Runs scrypt once, so it takes as long as the work
 /// factor says; call it off the async runtime.
-pub fn passphrase_encryptor(
-    passphrase: SecretString,
-    work_factor: u8,
-) -> anyhow::Result<Encryptor> {
+pub fn passphrase_encryptor(passphrase: SecretString, work_factor: u8) -> Result<Encryptor> {
     let mut recipient = age::scrypt::Recipient::new(passphrase);
     recipient.set_work_factor(work_factor);
-    Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-        .map_err(|err| anyhow::anyhow!("cannot set up encryption: {err}"))
+    Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)).map_err(
+        |source| {
+            CryptoError::EncryptionSetup {
+                source: Box::new(source),
+            }
+            .into()
+        },
+    )
 }
 
 /// The exact length of an age file whose header and stream nonce (what
@@ -300,7 +272,7 @@ impl<R: Read> Read for Dearmored<R> {
 /// served with status 200), when the header is larger than any real one or breaks the
 /// specification's framing, or when it uses an unknown version. Errors the input itself
 /// reports (a network failure) pass through unchanged.
-pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<Checked<R>>> {
+pub fn open<R: Read>(input: R) -> Result<Opened<Checked<R>>> {
     let (start, input) = peek(input, ARMOR_BEGIN.len()).map_err(payload_read_error)?;
     let dearmored = if start.starts_with(ARMOR_BEGIN) {
         Dearmored::Armored(Box::new(ArmoredReader::new(LineLimit::new(input))))
@@ -311,11 +283,10 @@ pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<Checked<R>>> {
     let mut input = BufReader::with_capacity(CHUNK, dearmored);
     let start = input.fill_buf().map_err(payload_read_error)?;
     if !start.starts_with(AGE_MAGIC) {
-        return Err(
-            Failure::new(Kind::BadPayload, "the link did not return an age file")
-                .hint(not_age_hint(start))
-                .into(),
-        );
+        return Err(CryptoError::NotAge {
+            web_page: looks_like_a_web_page(start),
+        }
+        .into());
     }
     if !start.starts_with(age_header::VERSION_LINE)
         && (start.len() >= age_header::VERSION_LINE.len() || start.contains(&b'\n'))
@@ -324,21 +295,8 @@ pub fn open<R: Read>(input: R) -> anyhow::Result<Opened<Checked<R>>> {
     }
     let header = age_header::read_checked(&mut input).map_err(|problem| match problem {
         Err(io) => payload_read_error(io),
-        Ok(HeaderProblem::TooLarge) => Failure::new(
-            Kind::BadPayload,
-            format!(
-                "the age header is larger than {} KiB, far more than any real one",
-                age_header::MAX_HEADER_BYTES / 1024
-            ),
-        )
-        .hint("nothing was written; the file was made to waste time, or is corrupted")
-        .into(),
-        Ok(HeaderProblem::Malformed(what)) => Failure::new(
-            Kind::BadPayload,
-            format!("the age header is malformed: {what}"),
-        )
-        .hint("nothing was written; ask the sender to share it again")
-        .into(),
+        Ok(HeaderProblem::TooLarge) => CryptoError::HeaderTooLarge.into(),
+        Ok(HeaderProblem::Malformed(problem)) => CryptoError::MalformedHeader { problem }.into(),
     })?;
     let decryptor =
         Decryptor::new_buffered(io::Cursor::new(header).chain(input)).map_err(|err| match err {
@@ -371,27 +329,16 @@ impl<R: Read> Read for LineLimit<R> {
         for &byte in &buf[..read] {
             self.line = if byte == b'\n' { 0 } else { self.line + 1 };
             if self.line > MAX_ARMOR_LINE {
-                return Err(crate::error::into_io(
-                    Failure::new(
-                        Kind::BadPayload,
-                        "the ASCII armor has a line longer than any real one",
-                    )
-                    .hint("nothing was written; ask the sender to share it again")
-                    .into(),
-                ));
+                return Err(Error::from(CryptoError::ArmorLineTooLong).into_io());
             }
         }
         Ok(read)
     }
 }
 
-fn not_age_hint(start: &[u8]) -> &'static str {
+fn looks_like_a_web_page(start: &[u8]) -> bool {
     let lowered = String::from_utf8_lossy(start).to_ascii_lowercase();
-    if lowered.trim_start().starts_with('<') {
-        "the host sent a web page instead; check that you copied the whole link printed by `share send`"
-    } else {
-        "check that you copied the whole link printed by `share send`"
-    }
+    lowered.trim_start().starts_with('<')
 }
 
 impl<R: BufRead> Opened<R> {
@@ -406,7 +353,7 @@ impl<R: BufRead> Opened<R> {
         self,
         passphrase: SecretString,
         max_work_factor: u8,
-    ) -> anyhow::Result<impl Read> {
+    ) -> Result<impl Read> {
         // A generated passphrase is also tried in its canonical form (`forgiving`).
         let identity = forgiving::Forgiving::new(&passphrase, max_work_factor);
         self.decryptor
@@ -416,22 +363,14 @@ impl<R: BufRead> Opened<R> {
                     if identity.saw_generated() =>
                 {
                     match forgiving::word_advice(&passphrase) {
-                        Some(advice) => Failure::new(Kind::WrongKey, format!("wrong passphrase: {advice}"))
-                            .hint("check the passphrase you were given and try again")
-                            .into(),
+                        Some(advice) => CryptoError::WrongPassphraseWord { advice }.into(),
                         None => decrypt_error(err),
                     }
                 }
-                DecryptError::ExcessiveWork { required, .. } => Failure::new(
-                    Kind::BadPayload,
-                    format!(
-                        "the file asks for scrypt work factor {required}, above the cap of {max_work_factor}"
-                    ),
-                )
-                .hint(
-                    "if you trust the sender, raise the cap with --max-work-factor \
-                     (each step doubles time and memory; 22 needs 4 GiB)",
-                )
+                DecryptError::ExcessiveWork { required, .. } => CryptoError::WorkFactorTooHigh {
+                    required,
+                    cap: max_work_factor,
+                }
                 .into(),
                 other => decrypt_error(other),
             })
@@ -440,100 +379,53 @@ impl<R: BufRead> Opened<R> {
 
 impl<R: BufRead> Opened<R> {
     /// Unwraps the file key with identities from identity files.
-    pub fn decrypt_with_identities(
-        self,
-        identities: &[BoxedIdentity],
-    ) -> anyhow::Result<impl Read> {
+    pub fn decrypt_with_identities(self, identities: &[BoxedIdentity]) -> Result<impl Read> {
         self.decryptor
             .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
             .map_err(|err| match err {
                 DecryptError::NoMatchingKeys
                 | DecryptError::DecryptionFailed
-                | DecryptError::KeyDecryptionFailed => Failure::new(
-                    Kind::WrongKey,
-                    "none of the given identities can open this file",
-                )
-                .hint("use the identity that matches a recipient the sender chose")
-                .into(),
+                | DecryptError::KeyDecryptionFailed => CryptoError::NoMatchingIdentity.into(),
                 other => decrypt_error(other),
             })
     }
 }
 
 /// Maps an age header or key-unwrapping error to the documented exit codes.
-fn decrypt_error(err: DecryptError) -> anyhow::Error {
+fn decrypt_error(err: DecryptError) -> Error {
     match err {
         DecryptError::DecryptionFailed
         | DecryptError::KeyDecryptionFailed
-        | DecryptError::NoMatchingKeys => Failure::new(Kind::WrongKey, "wrong passphrase")
-            .hint("check the passphrase you were given and try again")
-            .into(),
-        DecryptError::InvalidMac => Failure::new(
-            Kind::BadPayload,
-            "the age header failed its integrity check: the file was tampered with or corrupted",
-        )
-        .hint("ask the sender to share it again")
-        .into(),
-        DecryptError::UnknownFormat => Failure::new(
-            Kind::BadPayload,
-            "the file uses an age format version this tool does not know",
-        )
-        .hint("ask the sender to use age v1")
-        .into(),
+        | DecryptError::NoMatchingKeys => CryptoError::WrongPassphrase.into(),
+        DecryptError::InvalidMac => CryptoError::HeaderMac.into(),
+        DecryptError::UnknownFormat => CryptoError::UnknownVersion.into(),
         DecryptError::Io(io) => payload_read_error(io),
-        DecryptError::InvalidHeader => Failure::new(
-            Kind::BadPayload,
-            "the age header is malformed: the file was tampered with or corrupted",
-        )
-        .hint("ask the sender to share it again")
-        .into(),
-        other => Failure::new(
-            Kind::BadPayload,
-            format!(
-                "the file is not a valid age file: {}",
-                crate::payload::names::untrusted(&other.to_string())
-            ),
-        )
-        .hint("ask the sender to share it again")
-        .into(),
+        DecryptError::InvalidHeader => CryptoError::InvalidHeader.into(),
+        other => CryptoError::InvalidAgeFile { source: other }.into(),
     }
 }
 
 /// Maps an error met while reading decrypted data: an error raised by the input itself
-/// (already a [`Failure`], such as a network error) passes through; age's own errors mean
-/// the ciphertext was tampered with or cut short.
-pub fn payload_read_error(err: io::Error) -> anyhow::Error {
-    if err.get_ref().is_some_and(|inner| inner.is::<Failure>()) {
-        let inner = err.into_inner().expect("checked above");
-        return match inner.downcast::<Failure>() {
-            Ok(failure) => (*failure).into(),
-            Err(other) => anyhow::anyhow!(other),
-        };
-    }
-    if let Some(armor) = err
+/// (already an [`Error`], such as a network error, carried by [`Error::into_io`]) passes
+/// through; age's own errors mean the ciphertext was tampered with or cut short.
+pub fn payload_read_error(err: io::Error) -> Error {
+    let err = match Error::from_io(err) {
+        Ok(carried) => return carried,
+        Err(err) => err,
+    };
+    if err
         .get_ref()
-        .and_then(|inner| inner.downcast_ref::<age::armor::ArmoredReadError>())
+        .is_some_and(|inner| inner.is::<age::armor::ArmoredReadError>())
     {
-        return Failure::new(
-            Kind::BadPayload,
-            format!("the ASCII armor is malformed: {armor}"),
-        )
-        .hint("nothing was written; ask the sender to share it again")
-        .into();
+        let inner = err.into_inner().expect("checked above");
+        let source = *inner
+            .downcast::<age::armor::ArmoredReadError>()
+            .expect("checked above");
+        return CryptoError::ArmorMalformed { source }.into();
     }
     match err.kind() {
-        io::ErrorKind::UnexpectedEof => Failure::new(
-            Kind::BadPayload,
-            "the download ended early: the file is truncated",
-        )
-        .hint("try again; if it keeps happening, ask the sender to share it again")
-        .into(),
-        _ => Failure::new(
-            Kind::BadPayload,
-            "the file failed authentication: it was tampered with, corrupted or cut short",
-        )
-        .hint("nothing was written; ask the sender to share it again")
-        .into(),
+        io::ErrorKind::UnexpectedEof => CryptoError::Truncated { source: err }.into(),
+        _ => CryptoError::Unauthenticated { source: err }.into(),
     }
 }
 
@@ -551,6 +443,7 @@ pub fn peek<R: Read>(mut input: R, len: usize) -> io::Result<(Vec<u8>, Prefixed<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Kind;
 
     fn encrypt(plaintext: &[u8]) -> Vec<u8> {
         let encryptor = passphrase_encryptor(SecretString::from("pass word"), 2).unwrap();
@@ -587,7 +480,7 @@ mod tests {
             .decrypt_with_passphrase(SecretString::from("wrong"), 20)
             .err()
             .unwrap();
-        assert_eq!(crate::error::kind_of(&err), Some(Kind::WrongKey));
+        assert_eq!(err.kind(), Kind::WrongKey);
 
         let mut tampered = file.clone();
         let last = tampered.len() - 1;
@@ -597,7 +490,7 @@ mod tests {
             .decrypt_with_passphrase(SecretString::from("pass word"), 20)
             .unwrap();
         let err = payload_read_error(reader.read_to_end(&mut vec![]).unwrap_err());
-        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert_eq!(err.kind(), Kind::BadPayload);
     }
 
     #[test]
@@ -607,14 +500,14 @@ mod tests {
             .decrypt_with_passphrase(SecretString::from("pass word"), 1)
             .err()
             .unwrap();
-        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert_eq!(err.kind(), Kind::BadPayload);
         assert!(err.to_string().contains("work factor 2"));
     }
 
     #[test]
     fn html_is_not_an_age_file() {
         let err = open(&b"<!doctype html><p>hi</p>"[..]).err().unwrap();
-        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert_eq!(err.kind(), Kind::BadPayload);
         assert!(err.to_string().contains("did not return an age file"));
     }
 }

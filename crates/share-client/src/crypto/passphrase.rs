@@ -5,11 +5,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use crate::error::{Kind, fail};
+use crate::crypto::{CryptoError, KeyError};
+use crate::error::Result;
 
 /// The environment variable that may carry a passphrase (never a command-line value).
 pub const PASSPHRASE_ENV: &str = "SHARE_PASSPHRASE";
@@ -75,49 +75,38 @@ pub fn read(
 ) -> Result<SecretString> {
     let text = match source {
         Source::File(path) => {
-            let bytes = Zeroizing::new(fs::read(path).map_err(|err| {
-                fail(
-                    Kind::Usage,
-                    format!("cannot read passphrase file {}: {err}", path.display()),
-                )
+            let bytes = Zeroizing::new(fs::read(path).map_err(|source| {
+                KeyError::PassphraseFileUnreadable {
+                    path: path.clone(),
+                    source,
+                }
             })?);
-            let text = std::str::from_utf8(&bytes).map_err(|_| {
-                fail(
-                    Kind::Usage,
-                    format!("passphrase file {} is not UTF-8 text", path.display()),
-                )
-            })?;
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| KeyError::PassphraseFileNotUtf8 { path: path.clone() })?;
             Zeroizing::new(first_line(text).to_owned())
         }
         Source::Stdin => {
             let mut line = Zeroizing::new(String::new());
-            std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(
-                |err| {
-                    fail(
-                        Kind::Usage,
-                        format!("cannot read the passphrase from standard input: {err}"),
-                    )
-                },
-            )?;
+            std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+                .map_err(|source| KeyError::PassphraseStdinUnreadable { source })?;
             Zeroizing::new(first_line(&line).to_owned())
         }
         Source::Env => {
-            let value =
-                env.ok_or_else(|| fail(Kind::Usage, format!("{PASSPHRASE_ENV} is not set")))?;
+            let value = env.ok_or(KeyError::PassphraseEnvUnset)?;
             Zeroizing::new(value.expose_secret().to_owned())
         }
         Source::Prompt => Zeroizing::new(
             prompt()
-                .map_err(|err| fail(Kind::Usage, format!("cannot read the passphrase: {err}")))?
+                .map_err(|source| KeyError::PromptFailed { source })?
                 .expose_secret()
                 .to_owned(),
         ),
     };
     if text.is_empty() {
-        return Err(fail(
-            Kind::Usage,
-            format!("the passphrase from {} is empty", describe(source)),
-        ));
+        return Err(KeyError::EmptyPassphrase {
+            from: source.clone(),
+        }
+        .into());
     }
     Ok(SecretString::from(text.as_str()))
 }
@@ -141,8 +130,7 @@ fn first_line(text: &str) -> &str {
 pub fn generate() -> Result<SecretString> {
     let words = bip39::Language::English.word_list();
     let mut random = Zeroizing::new([0u8; 2 * GENERATED_WORDS]);
-    getrandom::fill(random.as_mut())
-        .map_err(|err| anyhow::anyhow!("the system random number generator failed: {err}"))?;
+    getrandom::fill(random.as_mut()).map_err(|source| CryptoError::RandomFailed { source })?;
     let mut joined = Zeroizing::new(String::with_capacity(GENERATED_WORDS * 9));
     for pair in random.chunks_exact(2) {
         if !joined.is_empty() {
@@ -175,15 +163,7 @@ pub fn check_strength(passphrase: &SecretString) -> Result<()> {
             .collect(),
     );
     if crate::crypto::strength::guesses_log10(&prefix) < MIN_GUESSES_LOG10 {
-        return Err(crate::error::Failure::new(
-            Kind::Usage,
-            "your passphrase is too weak to protect a file behind a public link",
-        )
-        .hint(format!(
-            "use a longer one (for example six or more random words), or leave out \
-             --passphrase-file and {PASSPHRASE_ENV} to get a generated one"
-        ))
-        .into());
+        return Err(KeyError::WeakPassphrase.into());
     }
     Ok(())
 }
@@ -230,7 +210,7 @@ mod tests {
             "share-passphrase-2026",
         ] {
             let err = check_strength(&SecretString::from(weak)).unwrap_err();
-            assert_eq!(crate::error::kind_of(&err), Some(Kind::Usage), "{weak}");
+            assert_eq!(err.kind(), crate::error::Kind::Usage, "{weak}");
         }
     }
 

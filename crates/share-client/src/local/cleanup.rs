@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use crate::error::{Failure, Kind};
+use crate::error::Result;
+use crate::local::LocalError;
 
 /// A registered path, and whether to keep it after all (a resume directory that holds
 /// parts worth resuming from).
@@ -107,9 +108,9 @@ pub fn stop_requested() -> bool {
 
 /// Fails with an "interrupted" error once a stop was asked for: blocking work calls this
 /// between steps.
-pub fn check_stop() -> anyhow::Result<()> {
+pub fn check_stop() -> Result<()> {
     if stop_requested() {
-        return Err(Failure::new(Kind::Interrupted, "stopped").into());
+        return Err(LocalError::Stopped.into());
     }
     Ok(())
 }

@@ -12,10 +12,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-
-use crate::error::{Failure, Kind, local_io};
-
+use crate::error::{Error, Result};
+use crate::local::LocalError;
 use crate::payload::unpack::Unpacked;
 
 /// The prefix of staging directories, so a leftover one is recognisable.
@@ -62,11 +60,9 @@ impl Destination {
             Some(path) if path.is_dir() => Place::Into(path.to_owned(), identity(path)),
             Some(path) if names_a_directory(path) => {
                 if fs::symlink_metadata(path.components().as_path()).is_ok() {
-                    return Err(Failure::new(
-                        Kind::LocalIo,
-                        format!("{} exists and is not a directory", path.display()),
-                    )
-                    .hint("nothing was written; remove it or choose another place with -o")
+                    return Err(LocalError::FileInTheWay {
+                        path: path.to_owned(),
+                    }
                     .into());
                 }
                 Place::NewDirectory(path.components().as_path().to_owned())
@@ -92,7 +88,7 @@ impl Destination {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
         let staging = builder
             .tempdir_in(&staging_parent)
-            .map_err(|err| local_io("write to", &staging_parent, &err))?;
+            .map_err(|err| LocalError::io("write to", &staging_parent, err))?;
         Ok(Destination {
             place,
             force,
@@ -119,18 +115,10 @@ impl Destination {
         match (is_dir, existing.is_dir()) {
             (true, true) => Ok(()),
             (false, false) if self.force => Ok(()),
-            (true, false) if self.force => Err(Failure::new(
-                Kind::LocalIo,
-                format!("{} exists and is not a directory", target.display()),
-            )
-            .hint("nothing was written; remove it or choose another place with -o")
-            .into()),
-            (false, true) if self.force => Err(Failure::new(
-                Kind::LocalIo,
-                format!("{} is a directory", target.display()),
-            )
-            .hint("nothing was written; remove it or choose another place with -o")
-            .into()),
+            (true, false) if self.force => Err(LocalError::FileInTheWay { path: target }.into()),
+            (false, true) if self.force => {
+                Err(LocalError::DirectoryInTheWay { path: target }.into())
+            }
             _ => Err(already_exists(&target)),
         }
     }
@@ -169,23 +157,13 @@ impl Destination {
             Place::At(path, true) => (path.clone(), false),
             Place::Into(dir, prepared) => {
                 if identity(dir) != *prepared {
-                    return Err(Failure::new(
-                        Kind::LocalIo,
-                        format!("{} was replaced during the download", dir.display()),
-                    )
-                    .hint("nothing was written; check who else can write there, and try again")
-                    .into());
+                    return Err(LocalError::Replaced { path: dir.clone() }.into());
                 }
                 (dir.clone(), false)
             }
         };
         if !create_directory && !is_real_directory(&directory) {
-            return Err(Failure::new(
-                Kind::LocalIo,
-                format!("{} exists and is not a directory", directory.display()),
-            )
-            .hint("nothing was written; choose another place with -o")
-            .into());
+            return Err(LocalError::NotADirectory { path: directory }.into());
         }
         for (name, _) in &unpacked.top_level {
             check_move(
@@ -198,14 +176,12 @@ impl Destination {
             // Never follows or reuses what appeared there during the download.
             crate::local::private::create_dir(&directory).map_err(|err| {
                 if err.kind() == std::io::ErrorKind::AlreadyExists {
-                    Failure::new(
-                        Kind::LocalIo,
-                        format!("{} appeared during the download", directory.display()),
-                    )
-                    .hint("nothing was written; check who else can write there, or choose another place with -o")
+                    LocalError::Appeared {
+                        path: directory.clone(),
+                    }
                     .into()
                 } else {
-                    local_io("create directory", &directory, &err)
+                    LocalError::io("create directory", &directory, err)
                 }
             })?;
         }
@@ -267,10 +243,11 @@ fn is_real_directory(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_dir())
 }
 
-fn already_exists(path: &Path) -> anyhow::Error {
-    Failure::new(Kind::LocalIo, format!("{} already exists", path.display()))
-        .hint("nothing was written; use --force to replace it, or -o to write elsewhere")
-        .into()
+fn already_exists(path: &Path) -> Error {
+    LocalError::AlreadyExists {
+        path: path.to_owned(),
+    }
+    .into()
 }
 
 /// Whether `staged` may move to `target`: free, or replaceable with `--force`. A staged
@@ -280,28 +257,24 @@ fn check_move(staged: &Path, target: &Path, force: bool) -> Result<()> {
         return Ok(());
     };
     let staged_is_dir = fs::symlink_metadata(staged)
-        .map_err(|err| local_io("read", staged, &err))?
+        .map_err(|err| LocalError::io("read", staged, err))?
         .is_dir();
     match (staged_is_dir, existing.is_dir()) {
         (true, true) => {
-            for child in fs::read_dir(staged).map_err(|err| local_io("read", staged, &err))? {
-                let child = child.map_err(|err| local_io("read", staged, &err))?;
+            for child in fs::read_dir(staged).map_err(|err| LocalError::io("read", staged, err))? {
+                let child = child.map_err(|err| LocalError::io("read", staged, err))?;
                 check_move(&child.path(), &target.join(child.file_name()), force)?;
             }
             Ok(())
         }
         (false, false) if force => Ok(()),
-        (true, false) if force => Err(Failure::new(
-            Kind::LocalIo,
-            format!("{} exists and is not a directory", target.display()),
-        )
-        .hint("nothing was written; remove it or choose another place with -o")
+        (true, false) if force => Err(LocalError::FileInTheWay {
+            path: target.to_owned(),
+        }
         .into()),
-        (false, true) if force => Err(Failure::new(
-            Kind::LocalIo,
-            format!("{} is a directory", target.display()),
-        )
-        .hint("nothing was written; remove it or choose another place with -o")
+        (false, true) if force => Err(LocalError::DirectoryInTheWay {
+            path: target.to_owned(),
+        }
         .into()),
         _ => Err(already_exists(target)),
     }
@@ -310,11 +283,11 @@ fn check_move(staged: &Path, target: &Path, force: bool) -> Result<()> {
 fn move_into_place(staged: &Path, target: &Path) -> Result<()> {
     let target_is_dir = fs::symlink_metadata(target).is_ok_and(|m| m.is_dir());
     if target_is_dir && staged.is_dir() {
-        for child in fs::read_dir(staged).map_err(|err| local_io("read", staged, &err))? {
-            let child = child.map_err(|err| local_io("read", staged, &err))?;
+        for child in fs::read_dir(staged).map_err(|err| LocalError::io("read", staged, err))? {
+            let child = child.map_err(|err| LocalError::io("read", staged, err))?;
             move_into_place(&child.path(), &target.join(child.file_name()))?;
         }
         return Ok(());
     }
-    fs::rename(staged, target).map_err(|err| local_io("write", target, &err))
+    fs::rename(staged, target).map_err(|err| LocalError::io("write", target, err))
 }

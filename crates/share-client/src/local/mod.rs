@@ -4,5 +4,8 @@
 
 pub mod cleanup;
 pub mod destination;
+mod error;
 pub mod private;
 pub mod receipts;
+
+pub use error::{LocalError, LocalErrorVariant};

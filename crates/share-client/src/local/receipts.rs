@@ -5,13 +5,12 @@
 //! open it.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Failure, Kind, local_io};
-use crate::local::private;
+use crate::error::Result;
+use crate::local::{LocalError, private};
 
 /// One share's receipt.
 #[derive(Clone, Serialize, Deserialize)]
@@ -49,44 +48,29 @@ pub fn receipts_dir() -> Option<PathBuf> {
         .map(|state| state.join("share").join("receipts"))
 }
 
-fn no_place() -> anyhow::Error {
-    Failure::new(
-        Kind::LocalIo,
-        "there is no place to keep receipts (no home directory)",
-    )
-    .hint("set XDG_STATE_HOME or HOME, or send with --no-receipt")
-    .into()
-}
-
 /// Writes a receipt (0600, in a 0700 directory checked to be this user's alone).
 pub fn save(receipt: &Receipt) -> Result<PathBuf> {
-    let dir = receipts_dir().ok_or_else(no_place)?;
+    let dir = receipts_dir().ok_or(LocalError::NoReceiptPlace)?;
     let share_dir = dir.parent().expect("the receipts directory has a parent");
     if let Some(state) = share_dir.parent() {
-        fs::create_dir_all(state).map_err(|err| local_io("create directory", state, &err))?;
+        fs::create_dir_all(state).map_err(|err| LocalError::io("create directory", state, err))?;
     }
     for level in [share_dir, dir.as_path()] {
         // Made 0700 if it was more open; a directory of someone else's is refused.
-        private::ensure_dir(level).map_err(|_| not_private(level))?;
+        private::ensure_dir(level).map_err(|_| LocalError::NotPrivate {
+            path: level.to_owned(),
+        })?;
     }
     let path = dir.join(format!("{}.json", file_stem(&receipt.id)?));
-    let mut text = serde_json::to_vec_pretty(receipt)?;
+    let mut text = serde_json::to_vec_pretty(receipt)
+        .map_err(|source| LocalError::ReceiptEncoding { source })?;
     text.push(b'\n');
     let _ = fs::remove_file(&path);
     let written = private::create_new_file(&path)
         .and_then(|mut file| std::io::Write::write_all(&mut file, &text));
     zeroize::Zeroize::zeroize(&mut text);
-    written.map_err(|err| local_io("write the receipt", &path, &err))?;
+    written.map_err(|err| LocalError::io("write the receipt", &path, err))?;
     Ok(path)
-}
-
-fn not_private(path: &Path) -> anyhow::Error {
-    Failure::new(
-        Kind::LocalIo,
-        format!("{} is not a private directory of yours", path.display()),
-    )
-    .hint("remove it, or fix its owner and mode (0700), then try again")
-    .into()
 }
 
 /// An id as a file name: the relay's ids are base64url, anything else is refused.
@@ -99,11 +83,7 @@ fn file_stem(id: &str) -> Result<&str> {
     if safe {
         Ok(id)
     } else {
-        Err(
-            Failure::new(Kind::Host, "the relay gave the share an unusable id")
-                .hint("check that the address is a share relay")
-                .into(),
-        )
+        Err(LocalError::UnusableShareId.into())
     }
 }
 
@@ -115,7 +95,7 @@ pub fn list() -> Result<Vec<Receipt>> {
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(local_io("read", &dir, &err)),
+        Err(err) => return Err(LocalError::io("read", &dir, err)),
     };
     let mut receipts: Vec<Receipt> = entries
         .filter_map(|entry| entry.ok())

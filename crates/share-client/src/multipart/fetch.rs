@@ -23,15 +23,16 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use anyhow::Result;
 use futures_util::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 use url::Url;
 
-use crate::error::{Failure, Kind, into_io, local_io};
+use crate::error::{Error, Result};
+use crate::local::LocalError;
 use crate::local::private::{self, NotPrivate};
+use crate::multipart::MultipartError;
 use crate::multipart::index::{Index, IndexChecks, Part};
 use crate::stream::digest::hex;
 use crate::transport::{self, Network};
@@ -61,7 +62,9 @@ impl ResumeDir {
             let temporary = tempfile::Builder::new()
                 .prefix("share-resume-")
                 .tempdir()
-                .map_err(|err| local_io("create a directory in", &std::env::temp_dir(), &err))?;
+                .map_err(|err| {
+                    LocalError::io("create a directory in", &std::env::temp_dir(), err)
+                })?;
             return Ok(ResumeDir {
                 dir: temporary.path().to_owned(),
                 _temporary: Some(temporary),
@@ -69,15 +72,17 @@ impl ResumeDir {
         };
         let share_dir = root.parent().expect("the root has a parent");
         if let Some(cache) = share_dir.parent() {
-            fs::create_dir_all(cache).map_err(|err| local_io("create directory", cache, &err))?;
+            fs::create_dir_all(cache)
+                .map_err(|err| LocalError::io("create directory", cache, err))?;
         }
         private_level(share_dir)?;
         private_level(&root)?;
         let dir = root.join(&digest[..32]);
         if !private_level(&dir)? {
             // It existed but others could write to it: what is inside is not ours to trust.
-            fs::remove_dir_all(&dir).map_err(|err| local_io("clear", &dir, &err))?;
-            private::create_dir(&dir).map_err(|err| local_io("create directory", &dir, &err))?;
+            fs::remove_dir_all(&dir).map_err(|err| LocalError::io("clear", &dir, err))?;
+            private::create_dir(&dir)
+                .map_err(|err| LocalError::io("create directory", &dir, err))?;
         }
         Ok(ResumeDir {
             dir,
@@ -120,18 +125,14 @@ pub fn holds_parts(dir: &Path) -> bool {
 /// Makes one level of the resume path private; `Ok(false)` if it was not already.
 fn private_level(path: &Path) -> Result<bool> {
     private::ensure_dir(path).map_err(|problem| match problem {
-        NotPrivate::Io(err) => local_io("create directory", path, &err),
-        NotPrivate::NotADirectory => Failure::new(
-            Kind::LocalIo,
-            format!("{} is not a directory", path.display()),
-        )
-        .hint("remove it and try again; share keeps resume state there")
+        NotPrivate::Io(err) => LocalError::io("create directory", path, err),
+        NotPrivate::NotADirectory => MultipartError::ResumeNotADirectory {
+            path: path.to_owned(),
+        }
         .into(),
-        NotPrivate::NotOurs => Failure::new(
-            Kind::LocalIo,
-            format!("{} belongs to another user", path.display()),
-        )
-        .hint("nothing was written; remove it, or set XDG_CACHE_HOME to a directory of your own")
+        NotPrivate::NotOurs => MultipartError::ResumeNotOurs {
+            path: path.to_owned(),
+        }
         .into(),
     })
 }
@@ -217,14 +218,7 @@ async fn fetch_part(
         return Ok(());
     }
     let partial = path.with_extension("partial");
-    let mismatch = || -> anyhow::Error {
-        Failure::new(
-            Kind::BadPayload,
-            format!("part {} of the share does not match its index", number + 1),
-        )
-        .hint("nothing was written; ask the sender to share it again")
-        .into()
-    };
+    let mismatch = || -> Error { MultipartError::PartMismatch { part: number + 1 }.into() };
     let download = transport::download(client, url, network).await?;
     if download
         .content_length
@@ -235,12 +229,12 @@ async fn fetch_part(
     // A leftover of an interrupted run is never appended to or written through.
     match tokio::fs::remove_file(&partial).await {
         Err(err) if err.kind() != io::ErrorKind::NotFound => {
-            return Err(local_io("replace", &partial, &err));
+            return Err(LocalError::io("replace", &partial, err));
         }
         _ => {}
     }
-    let file =
-        private::create_new_file(&partial).map_err(|err| local_io("create", &partial, &err))?;
+    let file = private::create_new_file(&partial)
+        .map_err(|err| LocalError::io("create", &partial, err))?;
     let mut file = tokio::fs::File::from_std(file);
     let mut hasher = Sha256::new();
     let mut received = 0u64;
@@ -258,12 +252,12 @@ async fn fetch_part(
             hasher.update(&chunk);
             file.write_all(&chunk)
                 .await
-                .map_err(|err| local_io("write", &partial, &err))?;
+                .map_err(|err| LocalError::io("write", &partial, err))?;
             progress(chunk.len() as u64);
         }
         file.flush()
             .await
-            .map_err(|err| local_io("write", &partial, &err))?;
+            .map_err(|err| LocalError::io("write", &partial, err))?;
         if received != part.size || hex(&hasher.finalize()) != part.sha256 {
             return Err(mismatch());
         }
@@ -277,7 +271,7 @@ async fn fetch_part(
     }
     tokio::fs::rename(&partial, path)
         .await
-        .map_err(|err| local_io("write", path, &err))
+        .map_err(|err| LocalError::io("write", path, err))
 }
 
 /// Whether a part kept from an earlier run is complete and matches the index.
@@ -319,7 +313,7 @@ impl Read for PartsReader {
             if let Some((file, path)) = &mut self.current {
                 let read = file
                     .read(buf)
-                    .map_err(|err| into_io(local_io("read", path, &err)))?;
+                    .map_err(|err| LocalError::io("read", path, err).into_io())?;
                 if read > 0 {
                     return Ok(read);
                 }
@@ -333,19 +327,19 @@ impl Read for PartsReader {
             }
             if let Some(path) = self.ready.remove(&self.next) {
                 let file = private::open_regular_file(&path)
-                    .map_err(|err| into_io(local_io("read", &path, &err)))?;
+                    .map_err(|err| LocalError::io("read", &path, err).into_io())?;
                 self.current = Some((file, path));
                 continue;
             }
-            crate::local::cleanup::check_stop().map_err(into_io)?;
+            crate::local::cleanup::check_stop().map_err(Error::into_io)?;
             match self.receiver.recv_timeout(STOP_POLL) {
                 Ok((number, Ok(path))) => {
                     self.ready.insert(number, path);
                 }
-                Ok((_, Err(err))) => return Err(into_io(err)),
+                Ok((_, Err(err))) => return Err(err.into_io()),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(into_io(anyhow::anyhow!("fetching the parts stopped")));
+                    return Err(Error::from(MultipartError::FetchStopped).into_io());
                 }
             }
         }

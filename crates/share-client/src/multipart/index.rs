@@ -4,14 +4,14 @@
 //! altered fail age's authentication of the whole stream, and the hashes let each part be
 //! checked before it is used. The document itself is `share_proto::index`.
 
-use anyhow::Result;
 use url::Url;
 
 pub use share_proto::index::{
     Index, MAX_INDEX_BYTES, MAX_PARTS, NEUTRAL_NAME, Part, VERSION, looks_like_index,
 };
 
-use crate::error::{Failure, Kind};
+use crate::error::Result;
+use crate::multipart::MultipartError;
 use crate::transport::network::is_web_url;
 use crate::transport::reach::PartRule;
 
@@ -19,46 +19,26 @@ use crate::transport::reach::PartRule;
 pub fn parse(text: &[u8], max_part_size: u64) -> Result<Index> {
     let value: serde_json::Value = serde_json::from_slice(text).unwrap_or_default();
     if value.get("share_index").is_none() {
-        return Err(Failure::new(
-            Kind::BadPayload,
-            "the link did not return an age file or a share index",
-        )
-        .hint("check that you copied the whole link printed by `share send`")
-        .into());
+        return Err(MultipartError::NotAgeOrIndex.into());
     }
-    let index: Index = serde_json::from_value(value).map_err(|err| {
-        // serde's description quotes the host's field names: untrusted.
-        malformed(&format!(
-            "it is not a share index ({})",
-            crate::payload::names::untrusted(&err.to_string())
-        ))
-    })?;
+    let index: Index =
+        serde_json::from_value(value).map_err(|source| MultipartError::NotAnIndex { source })?;
     if index.share_index != VERSION {
-        return Err(Failure::new(
-            Kind::BadPayload,
-            "the share index was made by a newer version of share",
-        )
-        .hint("upgrade share and try again")
-        .into());
+        return Err(MultipartError::NewerIndex.into());
     }
     if index.parts.is_empty() || index.parts.len() > MAX_PARTS {
-        return Err(malformed("it lists no parts, or too many"));
+        return Err(MultipartError::PartCount.into());
     }
     let mut total = 0u64;
     for (number, part) in index.parts.iter().enumerate() {
+        let part_number = number + 1;
         let url = Url::parse(&part.url)
-            .map_err(|_| malformed(&format!("part {} has no valid link", number + 1)))?;
+            .map_err(|_| MultipartError::PartLinkInvalid { part: part_number })?;
         if !is_web_url(&url) {
-            return Err(malformed(&format!(
-                "part {} does not link to http(s)",
-                number + 1
-            )));
+            return Err(MultipartError::PartNotWeb { part: part_number }.into());
         }
         if part.size == 0 || part.size > max_part_size {
-            return Err(malformed(&format!(
-                "part {} has an impossible size",
-                number + 1
-            )));
+            return Err(MultipartError::PartSize { part: part_number }.into());
         }
         if part.sha256.len() != 64
             || !part
@@ -66,15 +46,12 @@ pub fn parse(text: &[u8], max_part_size: u64) -> Result<Index> {
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         {
-            return Err(malformed(&format!(
-                "part {} has no valid SHA-256",
-                number + 1
-            )));
+            return Err(MultipartError::PartHash { part: part_number }.into());
         }
         total = total.saturating_add(part.size);
     }
     if total != index.size {
-        return Err(malformed("its part sizes do not add up to its total"));
+        return Err(MultipartError::TotalMismatch.into());
     }
     Ok(index)
 }
@@ -92,14 +69,10 @@ impl IndexChecks for Index {
     fn check_part_links(&self, rule: &PartRule) -> Result<()> {
         for (number, url) in self.urls().iter().enumerate() {
             if let Some(problem) = rule.problem_with(url) {
-                return Err(Failure::new(
-                    Kind::BadPayload,
-                    format!(
-                        "the share index lists a part that share will not fetch: part {} {problem}",
-                        number + 1
-                    ),
-                )
-                .hint("nothing was fetched or written; the host is broken or hostile, ask the sender to share it again")
+                return Err(MultipartError::PartLinkRefused {
+                    part: number + 1,
+                    problem,
+                }
                 .into());
             }
         }
@@ -112,15 +85,6 @@ impl IndexChecks for Index {
             .map(|part| Url::parse(&part.url).expect("checked when parsed"))
             .collect()
     }
-}
-
-fn malformed(what: &str) -> anyhow::Error {
-    Failure::new(
-        Kind::BadPayload,
-        format!("the share index is malformed: {what}"),
-    )
-    .hint("nothing was written; ask the sender to share it again")
-    .into()
 }
 
 #[cfg(test)]
@@ -166,7 +130,7 @@ mod tests {
         bad_hash.parts[2].sha256 = "zz".repeat(32);
         for index in [wrong_total, bad_link, too_big, bad_hash] {
             let err = parse(index.to_text().as_bytes(), 100).unwrap_err();
-            assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+            assert_eq!(err.kind(), crate::error::Kind::BadPayload);
         }
         assert!(parse(b"{\"share_index\": 1}", 100).is_err());
         assert!(parse(b"{}", 100).is_err());

@@ -7,10 +7,11 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
 
-use anyhow::Result;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::error::{Error, Result};
+use crate::multipart::MultipartError;
 use crate::stream::CHUNK;
 use crate::stream::digest::hex;
 use crate::stream::pipe;
@@ -41,11 +42,12 @@ pub struct Spooled {
 
 /// Runs `encrypt` with a writer into a new spool file that splits what it receives into
 /// parts of `part_size` bytes; `encrypt` returns the plaintext SHA-256 and the writer.
-pub fn encrypt_to_spool(
+/// Its errors are returned as they are; the spool's own are an [`Error`].
+pub fn encrypt_to_spool<E: From<Error>>(
     part_size: u64,
-    encrypt: impl FnOnce(PartWriter) -> Result<(Option<String>, PartWriter)>,
-) -> Result<Spooled> {
-    let file = tempfile::tempfile().map_err(|err| spool_error(&err))?;
+    encrypt: impl FnOnce(PartWriter) -> Result<(Option<String>, PartWriter), E>,
+) -> Result<Spooled, E> {
+    let file = tempfile::tempfile().map_err(spool_error)?;
     let writer = PartWriter {
         out: BufWriter::with_capacity(CHUNK, file),
         part_size,
@@ -59,7 +61,7 @@ pub fn encrypt_to_spool(
     let file = writer
         .out
         .into_inner()
-        .map_err(|err| spool_error(err.error()))?;
+        .map_err(|err| spool_error(err.into_error()))?;
     Ok(Spooled {
         file,
         size: writer.offset,
@@ -68,16 +70,8 @@ pub fn encrypt_to_spool(
     })
 }
 
-fn spool_error(err: &io::Error) -> anyhow::Error {
-    crate::error::Failure::new(
-        crate::error::Kind::LocalIo,
-        format!(
-            "cannot create or write a temporary file: {}",
-            crate::error::io_text(err)
-        ),
-    )
-    .hint("set TMPDIR to a directory with room for the encrypted share")
-    .into()
+fn spool_error(source: io::Error) -> Error {
+    MultipartError::Spool { source }.into()
 }
 
 /// Writes to the spool, closing a part (and its hash) every `part_size` bytes.
@@ -163,26 +157,15 @@ pub struct StdinSpool {
 impl StdinSpool {
     /// Reads standard input to its end into a new spool (exit 7 when that fails).
     pub fn read_stdin() -> Result<StdinSpool> {
-        let file = tempfile::tempfile().map_err(|err| spool_error(&err))?;
+        let file = tempfile::tempfile().map_err(spool_error)?;
         let key = crate::crypto::EphemeralKey::generate();
         let stdin = io::stdin().lock();
         let (size, writer) = key
             .encrypt_all(stdin, BufWriter::with_capacity(CHUNK, file))
-            .map_err(|err| {
-                anyhow::Error::from(
-                    crate::error::Failure::new(
-                        crate::error::Kind::LocalIo,
-                        format!(
-                            "cannot read standard input: {}",
-                            crate::error::io_text(&err)
-                        ),
-                    )
-                    .hint("nothing was shared"),
-                )
-            })?;
+            .map_err(|source| MultipartError::StdinUnreadable { source })?;
         let file = writer
             .into_inner()
-            .map_err(|err| spool_error(err.error()))?;
+            .map_err(|err| spool_error(err.into_error()))?;
         Ok(StdinSpool { file, key, size })
     }
 
@@ -203,8 +186,8 @@ mod tests {
     #[test]
     fn parts_cover_the_stream_and_hash_their_own_bytes() {
         let data: Vec<u8> = (0..250_000u32).map(|i| (i % 251) as u8).collect();
-        let spooled = encrypt_to_spool(100_000, |mut writer| {
-            writer.write_all(&data)?;
+        let spooled = encrypt_to_spool::<Error>(100_000, |mut writer| {
+            writer.write_all(&data).unwrap();
             Ok((Some("plain".to_owned()), writer))
         })
         .unwrap();

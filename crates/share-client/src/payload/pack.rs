@@ -18,11 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use anyhow::Result;
-
-use crate::error::{Failure, Kind, io_text};
+use crate::error::{Error, Result};
 use crate::multipart::spool::StdinSpool;
-use crate::payload::names;
+use crate::payload::{PayloadError, names};
 use crate::stream::CHUNK;
 
 /// The value of `SHARE.payload` this version writes and reads.
@@ -99,25 +97,15 @@ impl Payload {
         for path in paths {
             let name = top_level_name(path)?;
             if !top_names.insert(name.clone()) {
-                return Err(Failure::new(
-                    Kind::Usage,
-                    format!("two inputs are both named {}", name),
-                )
-                .hint("names must be unique in a share; rename one or put them in a directory")
-                .into());
+                return Err(PayloadError::DuplicateName { name }.into());
             }
-            let metadata = fs::metadata(path).map_err(|err| input_error(path, &err))?;
+            let metadata = fs::metadata(path).map_err(|err| input_error(path, err))?;
             if metadata.is_dir() {
                 walk_directory(path, name, &metadata, &mut entries, &mut skipped)?;
             } else if metadata.is_file() {
                 entries.push(Entry::new(name, path.clone(), &metadata)?);
             } else {
-                return Err(Failure::new(
-                    Kind::Usage,
-                    format!("{} is not a regular file or directory", path.display()),
-                )
-                .hint("share sends regular files and directories only")
-                .into());
+                return Err(PayloadError::NotFileOrDirectory { path: path.clone() }.into());
             }
         }
         let files = entries
@@ -135,11 +123,11 @@ impl Payload {
     /// A payload of one file named `name`, read from standard input (already spooled).
     pub fn from_stdin(name: &str, spool: StdinSpool) -> Result<Payload> {
         if let Some(problem) = names::problem_with_component(name) {
-            return Err(
-                Failure::new(Kind::Usage, format!("--name {}: {problem}", name))
-                    .hint("give a plain file name")
-                    .into(),
-            );
+            return Err(PayloadError::BadStdinName {
+                name: name.to_owned(),
+                problem,
+            }
+            .into());
         }
         let content = Content::File { size: spool.size };
         let now = std::time::SystemTime::now()
@@ -224,8 +212,8 @@ impl Payload {
 
 /// The sink is the encryption stream feeding the upload; it fails only when the upload
 /// stopped, whose own error is the one worth reporting.
-fn sink_error(err: io::Error) -> anyhow::Error {
-    anyhow::Error::new(err).context("the upload stream closed")
+fn sink_error(source: io::Error) -> Error {
+    PayloadError::SinkClosed { source }.into()
 }
 
 impl Entry {
@@ -263,33 +251,26 @@ fn top_level_name(path: &Path) -> Result<String> {
         Some(base) => base,
         // `.`, `..` or a path ending in them: name the directory they stand for.
         None => {
-            resolved = fs::canonicalize(path).map_err(|err| input_error(path, &err))?;
-            resolved.file_name().ok_or_else(|| {
-                Failure::new(
-                    Kind::Usage,
-                    format!("cannot share {} as a whole", path.display()),
-                )
-                .hint("name the files or directories inside it instead")
-            })?
+            resolved = fs::canonicalize(path).map_err(|err| input_error(path, err))?;
+            resolved
+                .file_name()
+                .ok_or_else(|| PayloadError::CannotShareWhole {
+                    path: path.to_owned(),
+                })?
         }
     };
     component_name(base, path)
 }
 
 fn component_name(base: &std::ffi::OsStr, path: &Path) -> Result<String> {
-    let name = base.to_str().ok_or_else(|| {
-        Failure::new(
-            Kind::Usage,
-            format!("the name of {} is not valid UTF-8", path.display()),
-        )
-        .hint("rename it; names travel in a portable encoding")
+    let name = base.to_str().ok_or_else(|| PayloadError::NameNotUtf8 {
+        path: path.to_owned(),
     })?;
     if let Some(problem) = names::problem_with_component(name) {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!("cannot send {}: {problem}", path.display()),
-        )
-        .hint("rename it so the receiver can recreate it safely")
+        return Err(PayloadError::UnsafeInputName {
+            path: path.to_owned(),
+            problem,
+        }
         .into());
     }
     Ok(name.to_owned())
@@ -305,19 +286,14 @@ fn walk_directory(
     entries.push(Entry::new(format!("{name}/"), dir.to_owned(), metadata)?);
     let mut children = fs::read_dir(dir)
         .and_then(|iter| iter.collect::<io::Result<Vec<_>>>())
-        .map_err(|err| input_error(dir, &err))?;
+        .map_err(|err| input_error(dir, err))?;
     children.sort_by_key(|child| child.file_name());
     for child in children {
         let path = child.path();
-        let child_metadata = fs::symlink_metadata(&path).map_err(|err| input_error(&path, &err))?;
+        let child_metadata = fs::symlink_metadata(&path).map_err(|err| input_error(&path, err))?;
         let child_name = format!("{name}/{}", component_name(&child.file_name(), &path)?);
         if child_name.len() > names::MAX_PATH_BYTES {
-            return Err(Failure::new(
-                Kind::Usage,
-                format!("the path {} is too long", path.display()),
-            )
-            .hint("shorten it below 4096 bytes")
-            .into());
+            return Err(PayloadError::PathTooLong { path }.into());
         }
         if child_metadata.is_dir() {
             walk_directory(&path, child_name, &child_metadata, entries, skipped)?;
@@ -330,29 +306,26 @@ fn walk_directory(
     Ok(())
 }
 
-fn input_error(path: &Path, err: &io::Error) -> anyhow::Error {
-    let (kind, hint) = match err.kind() {
-        io::ErrorKind::NotFound => (Kind::Usage, "check the path"),
-        io::ErrorKind::PermissionDenied => (Kind::LocalIo, "check its permissions"),
-        _ => (Kind::LocalIo, "check that it is readable"),
-    };
-    Failure::new(
-        kind,
-        format!("cannot read {}: {}", path.display(), io_text(err)),
-    )
-    .hint(hint)
+/// An input that cannot be read: missing (a usage error), forbidden or failing (exit 7).
+fn input_error(path: &Path, source: io::Error) -> Error {
+    let path = path.to_owned();
+    match source.kind() {
+        io::ErrorKind::NotFound => PayloadError::InputMissing { path, source },
+        io::ErrorKind::PermissionDenied => PayloadError::InputForbidden { path, source },
+        _ => PayloadError::InputUnreadable { path, source },
+    }
     .into()
 }
 
 fn copy_entry<W: Write>(origin: &Origin, size: u64, out: &mut W, buffer: &mut [u8]) -> Result<()> {
     match origin {
         Origin::Path(path) => {
-            let file = File::open(path).map_err(|err| input_error(path, &err))?;
+            let file = File::open(path).map_err(|err| input_error(path, err))?;
             copy_exactly(file, path, size, out, buffer)
         }
         Origin::Stdin(spool) => {
             let stdin = Path::new("standard input");
-            let reader = spool.reader().map_err(|err| input_error(stdin, &err))?;
+            let reader = spool.reader().map_err(|err| input_error(stdin, err))?;
             copy_exactly(reader, stdin, size, out, buffer)
         }
     }
@@ -366,14 +339,11 @@ fn copy_exactly<R: Read, W: Write>(
     out: &mut W,
     buffer: &mut [u8],
 ) -> Result<()> {
-    let changed = || {
-        anyhow::Error::from(
-            Failure::new(
-                Kind::LocalIo,
-                format!("{} changed while it was being read", path.display()),
-            )
-            .hint("nothing was shared; send it again once it is no longer being written"),
-        )
+    let changed = || -> Error {
+        PayloadError::InputChanged {
+            path: path.to_owned(),
+        }
+        .into()
     };
     let mut remaining = size;
     while remaining > 0 {
@@ -384,7 +354,7 @@ fn copy_exactly<R: Read, W: Write>(
             Ok(0) => return Err(changed()),
             Ok(got) => got,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(input_error(path, &err)),
+            Err(err) => return Err(input_error(path, err)),
         };
         out.write_all(&buffer[..got]).map_err(sink_error)?;
         remaining -= got as u64;
@@ -392,7 +362,7 @@ fn copy_exactly<R: Read, W: Write>(
     match file.read(&mut buffer[..1]) {
         Ok(0) => Ok(()),
         Ok(_) => Err(changed()),
-        Err(err) => Err(input_error(path, &err)),
+        Err(err) => Err(input_error(path, err)),
     }
 }
 
@@ -426,11 +396,21 @@ fn entry_header(name: &str, content: &Content, mode: u32, mtime: u64) -> Result<
             "PaxHeader",
             &pax_record("path", name),
         )?;
-        header.set_path(truncated_name(name))?;
+        header
+            .set_path(truncated_name(name))
+            .map_err(|source| tar_error(name, source))?;
     }
     header.set_cksum();
     blocks.extend_from_slice(header.as_bytes());
     Ok(blocks)
+}
+
+fn tar_error(name: &str, source: io::Error) -> Error {
+    PayloadError::TarHeader {
+        name: name.to_owned(),
+        source,
+    }
+    .into()
 }
 
 /// A stand-in ustar name for tools that ignore the pax `path` record.
@@ -458,7 +438,9 @@ fn file_mode(metadata: &Metadata) -> u32 {
 fn extension_header(kind: tar::EntryType, name: &str, records: &[u8]) -> Result<Vec<u8>> {
     let mut header = tar::Header::new_ustar();
     header.set_entry_type(kind);
-    header.set_path(name)?;
+    header
+        .set_path(name)
+        .map_err(|source| tar_error(name, source))?;
     header.set_size(records.len() as u64);
     header.set_mode(0o644);
     header.set_mtime(0);
@@ -538,6 +520,6 @@ mod tests {
         }
         let err =
             Payload::collect(&[dir.path().join("x/same"), dir.path().join("y/same")]).unwrap_err();
-        assert_eq!(crate::error::kind_of(&err), Some(Kind::Usage));
+        assert_eq!(err.kind(), crate::error::Kind::Usage);
     }
 }

@@ -19,12 +19,11 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::rc::Rc;
 
-use anyhow::Result;
-
 use crate::crypto;
-use crate::error::{Failure, Kind, local_io};
-use crate::payload::names;
+use crate::error::{Error, Result};
+use crate::local::LocalError;
 use crate::payload::pack::{FILES_KEY, FORMAT_VERSION, PAYLOAD_KEY};
+use crate::payload::{PayloadError, names};
 use crate::stream::CHUNK;
 
 /// The most entries a payload may hold.
@@ -86,13 +85,8 @@ pub fn read_marker(prefix: &[u8]) -> Result<Option<Marker>> {
     match (version.as_deref(), files) {
         (None, _) => Ok(None),
         (Some(FORMAT_VERSION), Some(files)) => Ok(Some(Marker { files })),
-        (Some(FORMAT_VERSION), None) => Err(malformed("its marker has no file count")),
-        (Some(_), _) => Err(Failure::new(
-            Kind::BadPayload,
-            "the share was made by a newer version of share",
-        )
-        .hint("upgrade share and try again")
-        .into()),
+        (Some(FORMAT_VERSION), None) => Err(PayloadError::MarkerWithoutCount.into()),
+        (Some(_), _) => Err(PayloadError::NewerFormat.into()),
     }
 }
 
@@ -101,7 +95,7 @@ pub fn read_marker(prefix: &[u8]) -> Result<Option<Marker>> {
 /// It also counts the bytes read, so the padding after the archive can be measured.
 struct Guarded<R> {
     inner: R,
-    failure: Rc<RefCell<Option<anyhow::Error>>>,
+    failure: Rc<RefCell<Option<Error>>>,
     consumed: u64,
 }
 
@@ -121,7 +115,7 @@ impl<R: Read> Read for Guarded<R> {
 
 struct Input<R> {
     reader: Guarded<R>,
-    failure: Rc<RefCell<Option<anyhow::Error>>>,
+    failure: Rc<RefCell<Option<Error>>>,
 }
 
 impl<R: Read> Input<R> {
@@ -139,29 +133,17 @@ impl<R: Read> Input<R> {
 }
 
 /// The cause of a read failure: the input's own, if it reported one, else a malformed archive.
-fn read_failure(failure: &RefCell<Option<anyhow::Error>>, err: &io::Error) -> anyhow::Error {
-    failure.borrow_mut().take().unwrap_or_else(|| {
-        // The tar crate's descriptions quote header fields and names: untrusted.
-        malformed(&names::untrusted(&crate::error::io_text(err)))
-    })
+/// The tar crate's descriptions quote header fields and names: the error shows them as
+/// untrusted text.
+fn read_failure(failure: &RefCell<Option<Error>>, source: io::Error) -> Error {
+    failure
+        .borrow_mut()
+        .take()
+        .unwrap_or_else(|| PayloadError::Unreadable { source }.into())
 }
 
-fn malformed(what: &str) -> anyhow::Error {
-    Failure::new(Kind::BadPayload, format!("the share is malformed: {what}"))
-        .hint("nothing was written; ask the sender to share it again")
-        .into()
-}
-
-fn unsafe_name(name: &str, problem: &str) -> anyhow::Error {
-    Failure::new(
-        Kind::BadPayload,
-        format!(
-            "the share contains an unsafe name \"{}\": {problem}",
-            names::untrusted(name)
-        ),
-    )
-    .hint("nothing was written; the sender's tool is broken or hostile")
-    .into()
+fn malformed(error: PayloadError) -> Error {
+    error.into()
 }
 
 /// The largest pax extended header accepted: a `path` record of at most
@@ -190,18 +172,18 @@ struct Item<'a, 'b, R: Read> {
 /// Between entries, a stop request ends the walk.
 fn each_entry<R: Read>(
     archive: &mut tar::Archive<Guarded<R>>,
-    failure: &RefCell<Option<anyhow::Error>>,
+    failure: &RefCell<Option<Error>>,
     mut handle: impl FnMut(Item<'_, '_, Guarded<R>>) -> Result<()>,
 ) -> Result<()> {
     let entries = archive
         .entries()
-        .map_err(|err| read_failure(failure, &err))?
+        .map_err(|err| read_failure(failure, err))?
         .raw(true);
     let mut pending_name: Option<Vec<u8>> = None;
     let mut count = 0usize;
     for (index, entry) in entries.enumerate() {
         crate::local::cleanup::check_stop()?;
-        let mut entry = entry.map_err(|err| read_failure(failure, &err))?;
+        let mut entry = entry.map_err(|err| read_failure(failure, err))?;
         let entry_type = entry.header().entry_type();
         if index == 0 {
             // The marker, already read by `read_marker`.
@@ -210,7 +192,7 @@ fn each_entry<R: Read>(
         match entry_type {
             tar::EntryType::XHeader => {
                 if pending_name.is_some() {
-                    return Err(malformed("two extended headers precede one entry"));
+                    return Err(malformed(PayloadError::TwoExtendedHeaders));
                 }
                 let records = read_extension(&mut entry, MAX_EXTENSION_BYTES, failure)?;
                 pending_name = Some(pax_path(&records)?.unwrap_or_default());
@@ -218,11 +200,11 @@ fn each_entry<R: Read>(
             }
             tar::EntryType::GNULongName => {
                 if pending_name.is_some() {
-                    return Err(malformed("two extended headers precede one entry"));
+                    return Err(malformed(PayloadError::TwoExtendedHeaders));
                 }
                 let mut long =
                     read_extension(&mut entry, names::MAX_PATH_BYTES as u64 + 1, failure)
-                        .map_err(|_| malformed("a GNU long name is longer than 4096 bytes"))?;
+                        .map_err(|_| malformed(PayloadError::LongNameTooLong))?;
                 while long.last() == Some(&0) {
                     long.pop();
                 }
@@ -230,20 +212,20 @@ fn each_entry<R: Read>(
                 continue;
             }
             tar::EntryType::XGlobalHeader => {
-                return Err(malformed("it has a second global header"));
+                return Err(malformed(PayloadError::SecondGlobalHeader));
             }
             _ => {}
         }
         count += 1;
         if count > MAX_ENTRIES {
-            return Err(malformed("it has more than 100000 entries"));
+            return Err(malformed(PayloadError::TooManyEntries));
         }
         let raw_name = match pending_name.take() {
             Some(name) if !name.is_empty() => name,
             _ => entry.path_bytes().into_owned(),
         };
-        let name = String::from_utf8(raw_name).map_err(|err| {
-            unsafe_name(&String::from_utf8_lossy(err.as_bytes()), "it is not UTF-8")
+        let name = String::from_utf8(raw_name).map_err(|err| PayloadError::EntryNameNotUtf8 {
+            name: String::from_utf8_lossy(err.as_bytes()).into_owned(),
         })?;
         handle(Item {
             name,
@@ -252,7 +234,7 @@ fn each_entry<R: Read>(
         })?;
     }
     if pending_name.is_some() {
-        return Err(malformed("an extended header is not followed by an entry"));
+        return Err(malformed(PayloadError::DanglingExtension));
     }
     Ok(())
 }
@@ -261,18 +243,17 @@ fn each_entry<R: Read>(
 fn read_extension<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     limit: u64,
-    failure: &RefCell<Option<anyhow::Error>>,
+    failure: &RefCell<Option<Error>>,
 ) -> Result<Vec<u8>> {
     if entry.size() > limit {
-        return Err(malformed(&format!(
-            "an extended header of {} bytes is larger than any name needs",
-            entry.size()
-        )));
+        return Err(malformed(PayloadError::ExtensionTooLarge {
+            size: entry.size(),
+        }));
     }
     let mut data = Vec::with_capacity(entry.size() as usize);
     entry
         .read_to_end(&mut data)
-        .map_err(|err| read_failure(failure, &err))?;
+        .map_err(|err| read_failure(failure, err))?;
     Ok(data)
 }
 
@@ -280,15 +261,14 @@ fn read_extension<R: Read>(
 fn pax_path(records: &[u8]) -> Result<Option<Vec<u8>>> {
     let mut path = None;
     for record in tar::PaxExtensions::new(records) {
-        let record = record.map_err(|_| malformed("an extended header is not pax records"))?;
+        let record = record.map_err(|_| malformed(PayloadError::NotPaxRecords))?;
         let key = record
             .key()
-            .map_err(|_| malformed("an extended header has a keyword that is not UTF-8"))?;
+            .map_err(|_| malformed(PayloadError::KeywordNotUtf8))?;
         if !ACCEPTED_PAX_KEYS.contains(&key) {
-            return Err(malformed(&format!(
-                "an extended header carries `{}`, which share does not accept",
-                names::untrusted(key)
-            )));
+            return Err(malformed(PayloadError::KeywordRefused {
+                keyword: key.to_owned(),
+            }));
         }
         if key == "path" {
             path = Some(record.value_bytes().to_vec());
@@ -325,10 +305,10 @@ pub fn unpack<R: Read>(
             name
         };
         if let Some(problem) = names::problem_with_path(&name) {
-            return Err(unsafe_name(&name, problem));
+            return Err(PayloadError::UnsafeName { name, problem }.into());
         }
         if !seen.insert(name.clone()) {
-            return Err(unsafe_name(&name, "it appears twice"));
+            return Err(PayloadError::DuplicateEntry { name }.into());
         }
         check_entry(&name, is_dir)?;
         let target = staging.join(&name);
@@ -346,13 +326,11 @@ pub fn unpack<R: Read>(
                 });
             }
             other => {
-                return Err(unsafe_name(
-                    &name,
-                    &format!(
-                        "it is a {}, and only files and directories are accepted",
-                        describe_type(other)
-                    ),
-                ));
+                return Err(PayloadError::SpecialEntry {
+                    name,
+                    entry_type: describe_type(other),
+                }
+                .into());
             }
         }
         let top = name.split('/').next().unwrap_or_default().to_owned();
@@ -368,7 +346,7 @@ pub fn unpack<R: Read>(
         Ok(())
     })?;
     if unpacked.files.len() as u64 != marker.files {
-        return Err(malformed("its file count does not match its marker"));
+        return Err(malformed(PayloadError::CountMismatch));
     }
     let mut rest = archive.into_inner();
     expect_only_zeros(&mut rest, &mut buffer, &failure)?;
@@ -386,31 +364,37 @@ pub fn unpack_single_to<R: Read, W: Write>(input: R, out: &mut W) -> Result<u64>
             tar::EntryType::Directory => {}
             tar::EntryType::Regular if written.is_none() => {
                 if let Some(problem) = names::problem_with_path(&item.name) {
-                    return Err(unsafe_name(&item.name, problem));
+                    return Err(PayloadError::UnsafeName {
+                        name: item.name,
+                        problem,
+                    }
+                    .into());
                 }
                 crate::local::cleanup::mark(crate::local::cleanup::Done::PartialStdout);
-                written = Some(copy(item.entry, out, &mut buffer, &failure, |err| {
-                    crate::error::output_error(err)
-                })?);
+                written = Some(copy(
+                    item.entry,
+                    out,
+                    &mut buffer,
+                    &failure,
+                    LocalError::output,
+                )?);
             }
             _ => {
-                return Err(malformed(
-                    "it holds more than the single file its marker announced",
-                ));
+                return Err(malformed(PayloadError::MoreThanOneFile));
             }
         }
         Ok(())
     })?;
     let mut rest = archive.into_inner();
     expect_only_zeros(&mut rest, &mut buffer, &failure)?;
-    written.ok_or_else(|| malformed("it holds no file"))
+    written.ok_or_else(|| malformed(PayloadError::NoFile))
 }
 
 /// Copies an arbitrary (non-share) age payload byte for byte.
 pub fn copy_raw<R: Read, W: Write>(
     input: R,
     out: &mut W,
-    on_write_error: impl Fn(&io::Error) -> anyhow::Error,
+    on_write_error: impl Fn(io::Error) -> Error,
 ) -> Result<u64> {
     let Input {
         mut reader,
@@ -423,15 +407,15 @@ pub fn copy_raw<R: Read, W: Write>(
 /// Writes an arbitrary (non-share) age payload to a new file with mode 0600.
 pub fn write_raw<R: Read>(input: R, target: &Path) -> Result<u64> {
     let mut file = create_file(target)?;
-    copy_raw(input, &mut file, |err| local_io("write", target, err))
+    copy_raw(input, &mut file, |err| LocalError::io("write", target, err))
 }
 
 fn copy<R: Read, W: Write>(
     reader: &mut R,
     out: &mut W,
     buffer: &mut [u8],
-    failure: &RefCell<Option<anyhow::Error>>,
-    on_write_error: impl Fn(&io::Error) -> anyhow::Error,
+    failure: &RefCell<Option<Error>>,
+    on_write_error: impl Fn(io::Error) -> Error,
 ) -> Result<u64> {
     let mut total = 0u64;
     loop {
@@ -439,13 +423,12 @@ fn copy<R: Read, W: Write>(
             Ok(0) => break,
             Ok(read) => read,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(read_failure(failure, &err)),
+            Err(err) => return Err(read_failure(failure, err)),
         };
-        out.write_all(&buffer[..read])
-            .map_err(|err| on_write_error(&err))?;
+        out.write_all(&buffer[..read]).map_err(&on_write_error)?;
         total += read as u64;
     }
-    out.flush().map_err(|err| on_write_error(&err))?;
+    out.flush().map_err(on_write_error)?;
     Ok(total)
 }
 
@@ -453,15 +436,15 @@ fn write_file<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     target: &Path,
     buffer: &mut [u8],
-    failure: &RefCell<Option<anyhow::Error>>,
+    failure: &RefCell<Option<Error>>,
 ) -> Result<u64> {
     let declared = entry.size();
     let mut file = create_file(target)?;
     let written = copy(entry, &mut file, buffer, failure, |err| {
-        local_io("write", target, err)
+        LocalError::io("write", target, err)
     })?;
     if written != declared {
-        return Err(malformed("an entry is shorter than its declared size"));
+        return Err(malformed(PayloadError::EntryTooShort));
     }
     Ok(written)
 }
@@ -474,7 +457,7 @@ fn write_file<R: Read>(
 fn expect_only_zeros<R: Read>(
     rest: &mut Guarded<R>,
     buffer: &mut [u8],
-    failure: &RefCell<Option<anyhow::Error>>,
+    failure: &RefCell<Option<Error>>,
 ) -> Result<()> {
     // The tar reader stops after the first all-zero block; the archive proper ends one
     // block later, with the second.
@@ -485,14 +468,12 @@ fn expect_only_zeros<R: Read>(
             Ok(0) => return Ok(()),
             Ok(read) if buffer[..read].iter().all(|&b| b == 0) => {
                 if rest.consumed > allowed {
-                    return Err(malformed(
-                        "more padding follows the archive than a share of its size has",
-                    ));
+                    return Err(malformed(PayloadError::ExcessPadding));
                 }
             }
-            Ok(_) => return Err(malformed("data follows the end of the archive")),
+            Ok(_) => return Err(malformed(PayloadError::TrailingData)),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(read_failure(failure, &err)),
+            Err(err) => return Err(read_failure(failure, err)),
         }
     }
 }
@@ -500,9 +481,9 @@ fn expect_only_zeros<R: Read>(
 fn create_file(target: &Path) -> Result<fs::File> {
     crate::local::private::create_new_file(target).map_err(|err| {
         if err.kind() == io::ErrorKind::AlreadyExists {
-            malformed("two entries claim the same place")
+            malformed(PayloadError::SamePlace)
         } else {
-            local_io("create", target, &err)
+            LocalError::io("create", target, err)
         }
     })
 }
@@ -510,11 +491,11 @@ fn create_file(target: &Path) -> Result<fs::File> {
 fn create_directory(target: &Path) -> Result<()> {
     match fs::symlink_metadata(target) {
         Ok(metadata) if metadata.is_dir() => return Ok(()),
-        Ok(_) => return Err(malformed("a directory and a file share a name")),
+        Ok(_) => return Err(malformed(PayloadError::DirectoryFileClash)),
         Err(_) => {}
     }
     crate::local::private::create_dir(target)
-        .map_err(|err| local_io("create directory", target, &err))
+        .map_err(|err| LocalError::io("create directory", target, err))
 }
 
 /// Creates the directories leading to `name` inside `staging`, one checked step at a time.
@@ -591,7 +572,7 @@ mod tests {
             Ok(())
         })
         .unwrap_err();
-        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert_eq!(err.kind(), crate::error::Kind::BadPayload);
     }
 
     #[test]
@@ -622,7 +603,7 @@ mod tests {
 
         bytes.push(0);
         let err = unpack_bytes(&bytes).unwrap_err();
-        assert_eq!(crate::error::kind_of(&err), Some(Kind::BadPayload));
+        assert_eq!(err.kind(), crate::error::Kind::BadPayload);
         assert!(err.to_string().contains("more padding"), "{err}");
     }
 }

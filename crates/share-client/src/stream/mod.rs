@@ -1,8 +1,12 @@
 //! Byte streams between blocking work and async I/O: the bounded hand-off from encryption
-//! to the upload ([`pipe`]) and the plaintext digest computed beside the cipher ([`digest`]).
+//! to the upload ([`pipe`]), the plaintext digest computed beside the cipher ([`digest`]),
+//! and what fails between the two sides ([`StreamError`]).
 
 pub mod digest;
+mod error;
 pub mod pipe;
+
+pub use error::{StreamError, StreamErrorVariant};
 
 /// How many bytes the streaming code moves at a time: a chunk handed from encryption to
 /// the upload, a batch for the hashing thread, and the buffer of every file copy, spool

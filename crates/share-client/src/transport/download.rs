@@ -5,14 +5,14 @@
 use std::net::IpAddr;
 use std::pin::Pin;
 
-use anyhow::Result;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderValue};
 use url::Url;
 
-use crate::error::{Failure, Kind, fail};
+use crate::error::{Error, Result};
+use crate::transport::TransportError;
 use crate::transport::network::{Network, transport_error};
 use crate::transport::retry::{AttemptFailure, Retrying};
 /// The most bytes accepted from one link: no tfLink file is larger, so a host sending
@@ -28,7 +28,8 @@ pub struct Download {
     pub served_from: Url,
     /// The address of the peer that answered (a proxy's, behind one).
     pub peer: Option<IpAddr>,
-    /// The bytes, resuming by itself; its errors carry a [`Failure`] saying what went wrong.
+    /// The bytes, resuming by itself; its errors carry an [`Error`] saying what went wrong
+    /// (see [`Error::from_io`]).
     pub body: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
 }
 
@@ -91,12 +92,7 @@ pub async fn download_limited(
 
 fn check_size(length: u64, limit: u64) -> Result<()> {
     if length > limit {
-        return Err(Failure::new(
-            Kind::Host,
-            format!("the host sent more than {limit} bytes, more than the share holds"),
-        )
-        .hint("check the link; nothing was written")
-        .into());
+        return Err(TransportError::TooLarge { limit }.into());
     }
     Ok(())
 }
@@ -118,7 +114,7 @@ async fn request_download(
     let response = request
         .send()
         .await
-        .map_err(|err| AttemptFailure::transport("download", link, &err))?;
+        .map_err(|err| AttemptFailure::transport("download", link, err))?;
     let status = response.status();
     // A relay explains a refusal in JSON (used up, revoked, another address); anything
     // else is read as a tfLink-compatible host's reply.
@@ -132,14 +128,7 @@ async fn request_download(
         Err(response) => response,
     };
     if matches!(status.as_u16(), 404 | 410) {
-        return Err(AttemptFailure::fatal(
-            Failure::new(
-                Kind::NotFound,
-                format!("the link was not found or has expired ({status})"),
-            )
-            .hint("tfLink keeps anonymous uploads for 7 days; ask the sender to share it again")
-            .into(),
-        ));
+        return Err(AttemptFailure::fatal(TransportError::NotFound { status }));
     }
     if !status.is_success() {
         return Err(AttemptFailure::refused(
@@ -171,33 +160,28 @@ impl Resuming {
     async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
         loop {
             let body = self.body.as_mut()?;
-            let failure = match body.next().await {
+            let error: Error = match body.next().await {
                 Some(Ok(chunk)) => match self.accept(chunk) {
                     Ok(Some(chunk)) => return Some(Ok(chunk)),
                     Ok(None) => continue,
-                    Err(err) => return Some(Err(crate::error::into_io(err))),
+                    Err(err) => return Some(Err(err.into_io())),
                 },
                 None if self.total.is_none_or(|total| self.received >= total) => {
                     self.body = None;
                     return None;
                 }
-                None => Failure::new(Kind::Host, "the download ended early").hint("try again"),
-                Some(Err(err)) => {
-                    match transport_error("download", &self.link, &err).downcast::<Failure>() {
-                        Ok(failure) => failure,
-                        Err(other) => Failure::new(Kind::Host, other.to_string()),
-                    }
-                }
+                None => TransportError::EndedEarly.into(),
+                Some(Err(err)) => transport_error("download", &self.link, err),
             };
             self.body = None;
             // A dropped or short body may pass when resumed.
             let mut failure = AttemptFailure {
-                error: failure.into(),
+                error,
                 retry: Some(None),
             };
             loop {
                 if let Err(error) = self.retrying.wait(failure).await {
-                    return Some(Err(crate::error::into_io(error)));
+                    return Some(Err(error.into_io()));
                 }
                 match self.reopen().await {
                     Ok(()) => break,
@@ -220,7 +204,7 @@ impl Resuming {
         self.received += chunk.len() as u64;
         check_size(self.received, self.limit)?;
         if self.total.is_some_and(|total| self.received > total) {
-            return Err(fail(Kind::Host, "the host sent more than it announced"));
+            return Err(TransportError::MoreThanAnnounced.into());
         }
         Ok(Some(chunk))
     }
@@ -241,28 +225,12 @@ impl Resuming {
             match range {
                 Some((start, total))
                     if start == self.received && total.is_none_or(|t| Some(t) == self.total) => {}
-                _ => {
-                    return Err(AttemptFailure::fatal(
-                        Failure::new(
-                            Kind::Host,
-                            "the host answered a resumed download with the wrong range",
-                        )
-                        .hint("try again")
-                        .into(),
-                    ));
-                }
+                _ => return Err(AttemptFailure::fatal(TransportError::WrongRange)),
             }
         } else {
             // The host ignored Range and sent the whole file again.
             if response.content_length() != self.total {
-                return Err(AttemptFailure::fatal(
-                    Failure::new(
-                        Kind::Host,
-                        "the file changed on the host during the download",
-                    )
-                    .hint("try again")
-                    .into(),
-                ));
+                return Err(AttemptFailure::fatal(TransportError::ChangedOnHost));
             }
             self.skip = self.received;
         }

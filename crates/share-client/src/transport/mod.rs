@@ -4,6 +4,7 @@
 //! [`tflink`] as one implementation).
 
 pub mod download;
+mod error;
 pub mod host;
 pub mod network;
 pub mod probe;
@@ -13,6 +14,7 @@ pub mod retry;
 pub mod tflink;
 
 pub use download::{Download, MAX_DOWNLOAD_BYTES, download};
+pub use error::{RelayError, RelayErrorVariant, TransportError, TransportErrorVariant};
 pub use network::{LazyUploadClient, Network, host_of, parse_user_url, transport_error};
 pub use retry::AttemptFailure;
 pub use tflink::{

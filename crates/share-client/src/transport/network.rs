@@ -6,11 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
 use futures_util::TryStreamExt;
 use url::Url;
 
-use crate::error::{Failure, Kind, fail};
+use crate::error::{Error, Result};
+use crate::transport::TransportError;
 use crate::transport::reach::PartRule;
 
 /// Redirect hops followed on downloads (uploads follow none).
@@ -149,9 +149,9 @@ impl Network {
         if let Some(resolver) = resolver {
             builder = builder.dns_resolver(resolver);
         }
-        builder.build().map_err(|err| {
-            anyhow::anyhow!("cannot set up the HTTP client: {}", deepest_cause(&err))
-        })
+        builder
+            .build()
+            .map_err(|source| TransportError::ClientSetup { source }.into())
     }
 
     /// How long to wait before attempt `attempt + 1` (0-based), honouring `Retry-After`.
@@ -219,7 +219,9 @@ impl LazyUploadClient {
                 let network = self.network.clone();
                 tokio::task::spawn_blocking(move || network.upload_client())
                     .await
-                    .map_err(|err| anyhow::anyhow!("cannot set up the HTTP client: {err}"))?
+                    .map_err(|err| TransportError::ClientThread {
+                        panicked: err.is_panic(),
+                    })?
             })
             .await
     }
@@ -227,42 +229,27 @@ impl LazyUploadClient {
 
 /// Reads the extra CA roots of `--ca-file` (exit 2 if unreadable or without certificates).
 pub fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>> {
-    let pem = std::fs::read(path).map_err(|err| {
-        Failure::new(
-            Kind::Usage,
-            format!(
-                "cannot read --ca-file {}: {}",
-                path.display(),
-                crate::error::io_text(&err)
-            ),
-        )
-        .hint("give a PEM file with one or more CA certificates")
+    let pem = std::fs::read(path).map_err(|source| TransportError::CaFileUnreadable {
+        path: path.to_owned(),
+        source,
     })?;
     let roots = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
     if roots.is_empty() {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!("--ca-file {} holds no PEM certificate", path.display()),
-        )
-        .hint("give a PEM file with one or more CA certificates")
+        return Err(TransportError::CaFileEmpty {
+            path: path.to_owned(),
+        }
         .into());
     }
     Ok(roots)
 }
 
 /// Parses an http(s) URL given by the user (`--server`, a link): exit 2 when unusable.
-pub fn parse_user_url(text: &str, what: &str) -> Result<Url> {
-    let url = Url::parse(text.trim()).map_err(|err| {
-        Failure::new(Kind::Usage, format!("{what} is not a valid URL: {err}"))
-            .hint("give a full http:// or https:// address")
-    })?;
+/// `what` names it in the message ("the link", "--server").
+pub fn parse_user_url(text: &str, what: &'static str) -> Result<Url> {
+    let url =
+        Url::parse(text.trim()).map_err(|source| TransportError::InvalidUrl { what, source })?;
     if !is_web_url(&url) {
-        return Err(Failure::new(
-            Kind::Usage,
-            format!("{what} must be an http:// or https:// address"),
-        )
-        .hint("give a full http:// or https:// address")
-        .into());
+        return Err(TransportError::NotWebUrl { what }.into());
     }
     Ok(url)
 }
@@ -280,35 +267,34 @@ pub(crate) async fn read_limited(response: reqwest::Response, limit: usize) -> R
     while let Some(chunk) = stream
         .try_next()
         .await
-        .map_err(|err| transport_error("read the reply from", &url, &err))?
+        .map_err(|err| transport_error("read the reply from", &url, err))?
     {
         if body.len() + chunk.len() > limit {
-            return Err(fail(
-                Kind::Host,
-                "the host's reply is too large to be an upload reply",
-            ));
+            return Err(TransportError::ReplyTooLarge.into());
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
 }
 /// A network failure, with the underlying cause (connection refused, TLS, timeout...).
-pub fn transport_error(action: &str, url: &Url, err: &reqwest::Error) -> anyhow::Error {
-    let what = if err.is_timeout() {
-        format!("timed out trying to {action} {}", host_of(url))
+pub fn transport_error(action: &'static str, url: &Url, source: reqwest::Error) -> Error {
+    let host = host_of(url);
+    if source.is_timeout() {
+        TransportError::TimedOut { action, host }
+    } else if is_tls_failure(&source) {
+        TransportError::Tls {
+            action,
+            host,
+            source,
+        }
     } else {
-        format!(
-            "cannot {action} {}: {}",
-            host_of(url),
-            crate::payload::names::untrusted(&deepest_cause(err))
-        )
-    };
-    let hint = if is_tls_failure(err) {
-        "the host's certificate is not trusted; if it uses a private CA, give it with --ca-file"
-    } else {
-        "check your network connection and try again"
-    };
-    Failure::new(Kind::Host, what).hint(hint).into()
+        TransportError::Request {
+            action,
+            host,
+            source,
+        }
+    }
+    .into()
 }
 
 /// Whether a request error may pass on its own: not a redirect refused by the policy, and

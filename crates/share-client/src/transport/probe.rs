@@ -122,14 +122,17 @@ impl Prober {
                 ),
                 hint: "check the address and your network; raise --connect-timeout or --idle-timeout for a slow host".to_owned(),
             }),
-            Ok(Err(err)) => Err(Unanswered {
-                what: crate::error::what_happened(&transport_error("reach", url, &err)),
-                hint: if is_tls_failure(&err) {
-                    "the host's certificate is not trusted; if it uses a private CA, give it with --ca-file".to_owned()
+            Ok(Err(err)) => {
+                let hint = if is_tls_failure(&err) {
+                    "the host's certificate is not trusted; if it uses a private CA, give it with --ca-file"
                 } else {
-                    "check the address and your network connection".to_owned()
-                },
-            }),
+                    "check the address and your network connection"
+                };
+                Err(Unanswered {
+                    what: transport_error("reach", url, err).to_string(),
+                    hint: hint.to_owned(),
+                })
+            }
             Ok(Ok((status, date, body))) => Ok(Answer {
                 status,
                 clock_skew_seconds: date.map(skew_from),

@@ -10,7 +10,6 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use anyhow::Result;
 use bytes::Bytes;
 use futures_util::Stream;
 use reqwest::StatusCode;
@@ -23,8 +22,9 @@ use share_proto::relay::{
 };
 use url::Url;
 
-use crate::error::{Failure, Kind, io_text, local_io};
-use crate::local::private;
+use crate::error::{Error, Result};
+use crate::local::{LocalError, private};
+use crate::transport::RelayError;
 use crate::transport::network::transport_error;
 use crate::transport::retry::AttemptFailure;
 
@@ -104,12 +104,10 @@ impl RelayTarget {
                 let response = request
                     .send()
                     .await
-                    .map_err(|err| AttemptFailure::transport("create the share on", &url, &err))?;
+                    .map_err(|err| AttemptFailure::transport("create the share on", &url, err))?;
                 let created: CreatedShare = json_reply(response, "create the share").await?;
                 if leaves_the_relay(&created, &self.base) {
-                    return Err(AttemptFailure::fatal(bad_reply(
-                        "its links are not its own",
-                    )));
+                    return Err(AttemptFailure::fatal(RelayError::ForeignLinks));
                 }
                 Ok(created)
             })
@@ -137,7 +135,7 @@ impl RelayTarget {
             .body(reqwest::Body::wrap_stream(body))
             .send()
             .await
-            .map_err(|err| AttemptFailure::transport("upload to", &upload_url, &err))?;
+            .map_err(|err| AttemptFailure::transport("upload to", &upload_url, err))?;
         if !response.status().is_success() {
             return Err(refused(response, "upload").await);
         }
@@ -201,17 +199,12 @@ pub async fn info(client: &reqwest::Client, base: &Url) -> Result<Info> {
         .get(url.clone())
         .send()
         .await
-        .map_err(|err| transport_error("reach the relay at", &url, &err))?;
+        .map_err(|err| transport_error("reach the relay at", &url, err))?;
     let info: Info = json_reply(response, "describe itself")
         .await
         .map_err(|failure| failure.error)?;
     if info.relay != api::RELAY_NAME || info.version != api::API_VERSION {
-        return Err(Failure::new(
-            Kind::Usage,
-            "the address given as --relay is not a share relay",
-        )
-        .hint("check the relay's address with whoever runs it")
-        .into());
+        return Err(RelayError::NotARelay.into());
     }
     Ok(info)
 }
@@ -223,7 +216,7 @@ pub async fn view(client: &reqwest::Client, link: &Url) -> Result<LinkView> {
         .header(header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|err| transport_error("reach", link, &err))?;
+        .map_err(|err| transport_error("reach", link, err))?;
     json_reply(response, "show the link")
         .await
         .map_err(|failure| failure.error)
@@ -239,13 +232,13 @@ pub async fn claim(client: &reqwest::Client, link: &Url) -> Result<Claim> {
         })
         .send()
         .await
-        .map_err(|err| transport_error("claim the link at", &url, &err))?;
+        .map_err(|err| transport_error("claim the link at", &url, err))?;
     let claim: Claim = json_reply(response, "hand out the download")
         .await
         .map_err(|failure| failure.error)?;
     let content = parse_reply_url(&claim.content_url)?;
     if content.origin() != link.origin() {
-        return Err(bad_reply("its download is not on the relay of the link"));
+        return Err(RelayError::ForeignDownload.into());
     }
     Ok(claim)
 }
@@ -261,7 +254,7 @@ pub async fn complete(client: &reqwest::Client, claim: &Claim) -> Result<()> {
         .post(url.clone())
         .send()
         .await
-        .map_err(|err| transport_error("confirm the download to", &url, &err))?;
+        .map_err(|err| transport_error("confirm the download to", &url, err))?;
     if !response.status().is_success() {
         return Err(refused(response, "confirmation").await.error);
     }
@@ -281,7 +274,7 @@ pub async fn status(
         .bearer_auth(manage_token.expose_secret())
         .send()
         .await
-        .map_err(|err| transport_error("reach the relay at", &url, &err))?;
+        .map_err(|err| transport_error("reach the relay at", &url, err))?;
     json_reply(response, "show the share")
         .await
         .map_err(|failure| failure.error)
@@ -300,7 +293,7 @@ pub async fn revoke(
         .bearer_auth(manage_token.expose_secret())
         .send()
         .await
-        .map_err(|err| transport_error("reach the relay at", &url, &err))?;
+        .map_err(|err| transport_error("reach the relay at", &url, err))?;
     if !response.status().is_success() {
         return Err(refused(response, "revocation").await.error);
     }
@@ -313,9 +306,7 @@ fn share_url(base: &Url, id: &str) -> Result<Url> {
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
     {
-        return Err(Failure::new(Kind::Usage, "that is not a share id")
-            .hint("give the link, or the id that `share list` shows")
-            .into());
+        return Err(RelayError::BadShareId.into());
     }
     Ok(endpoint(base, &format!("{}/{id}", api::SHARES_PATH)))
 }
@@ -326,11 +317,12 @@ fn share_url(base: &Url, id: &str) -> Result<Url> {
 pub fn save_ticket(dir: &Path, claim: &Claim) -> Result<()> {
     let path = dir.join(TICKET_FILE);
     let _ = std::fs::remove_file(&path);
-    let mut text = serde_json::to_vec(claim)?;
+    let mut text =
+        serde_json::to_vec(claim).map_err(|source| RelayError::TicketEncoding { source })?;
     let written = private::create_new_file(&path)
         .and_then(|mut file| std::io::Write::write_all(&mut file, &text));
     zeroize::Zeroize::zeroize(&mut text);
-    written.map_err(|err| local_io("write", &path, &err))
+    written.map_err(|err| LocalError::io("write", &path, err))
 }
 
 /// The ticket a previous run kept, if it is still valid for at least a few seconds.
@@ -368,7 +360,7 @@ pub(crate) fn is_relay_error(response: &reqwest::Response) -> bool {
 /// [`is_relay_error`] is one (a JSON body of another host is not: it comes back unread).
 pub(crate) async fn relay_error_from(
     response: reqwest::Response,
-) -> Result<anyhow::Error, reqwest::Response> {
+) -> Result<Error, reqwest::Response> {
     // Only a relay link's content is asked of a relay; other hosts keep their own replies.
     if !is_relay_link(response.url()) && !response.url().path().contains("/api/v1/claims/") {
         return Err(response);
@@ -377,78 +369,50 @@ pub(crate) async fn relay_error_from(
 }
 
 /// The error a relay's JSON error reply stands for.
-pub(crate) async fn error_from(response: reqwest::Response) -> anyhow::Error {
+pub(crate) async fn error_from(response: reqwest::Response) -> Error {
     let status = response.status();
     let body = read_limited(response).await.unwrap_or_default();
     match serde_json::from_slice::<ErrorBody>(&body) {
-        Ok(error) => relay_error(&error),
-        Err(_) => Failure::new(
-            Kind::Host,
-            format!("the relay refused the request ({status})"),
-        )
-        .hint("try again later")
-        .into(),
+        Ok(error) => relay_error(error).into(),
+        Err(_) => RelayError::RefusedStatus { status }.into(),
     }
 }
 
-/// The relay's refusal as a failure with the documented exit code and advice.
-fn relay_error(error: &ErrorBody) -> anyhow::Error {
-    let failure = match error.error {
-        ErrorCode::Gone => gone(error.reason, error.at.as_deref()),
-        ErrorCode::NotFound => Failure::new(Kind::NotFound, "the relay has no such link or share")
-            .hint("check that the whole link was copied; a link whose upload never finished is not there either"),
-        ErrorCode::IpNotAllowed => Failure::new(
-            Kind::NotFound,
-            "this link may not be used from your network address",
-        )
-        .hint("the sender bound it to other addresses; ask them"),
-        ErrorCode::Unauthorized => Failure::new(Kind::Usage, "the relay refused the credentials")
-            .hint("check SHARE_RELAY_KEY (or --relay-key-file), or the manage token"),
-        ErrorCode::Policy => Failure::new(
-            Kind::Usage,
-            format!("the relay refused the share's limits: {}", error.message),
-        )
-        .hint("ask for a shorter expiry or fewer downloads (the relay's ceilings are at /api/v1/info)"),
-        ErrorCode::TooLarge => Failure::new(
-            Kind::Usage,
-            format!("the relay refused the share as too large: {}", error.message),
-        )
-        .hint("send less at once, or ask the relay's operator for a higher --max-size"),
-        ErrorCode::BadRequest | ErrorCode::NotAge | ErrorCode::Conflict => Failure::new(
-            Kind::Host,
-            format!("the relay refused the request: {}", error.message),
-        )
-        .hint("nothing was shared; try again, and report it if it keeps happening"),
-        ErrorCode::RateLimited | ErrorCode::Unavailable => {
-            Failure::new(Kind::Host, format!("the relay is not available: {}", error.message))
-                .hint("try again later")
+/// The relay's refusal as an error with the documented exit code and advice.
+fn relay_error(error: ErrorBody) -> RelayError {
+    let ErrorBody {
+        error: code,
+        message,
+        reason,
+        at,
+    } = error;
+    match code {
+        ErrorCode::Gone => gone(reason, at),
+        ErrorCode::NotFound => RelayError::NoSuchLink,
+        ErrorCode::IpNotAllowed => RelayError::IpNotAllowed,
+        ErrorCode::Unauthorized => RelayError::Unauthorized,
+        ErrorCode::Policy => RelayError::Policy { message },
+        ErrorCode::TooLarge => RelayError::TooLarge { message },
+        ErrorCode::BadRequest | ErrorCode::NotAge | ErrorCode::Conflict => {
+            RelayError::Rejected { code, message }
         }
-    };
-    failure.into()
+        ErrorCode::RateLimited | ErrorCode::Unavailable => {
+            RelayError::Unavailable { code, message }
+        }
+    }
 }
 
 /// "This link was already used at 14:02 UTC", with what to do about it.
-fn gone(reason: Option<GoneReason>, at: Option<&str>) -> Failure {
-    let when = at.map(describe_time).unwrap_or_default();
+fn gone(reason: Option<GoneReason>, at: Option<String>) -> RelayError {
     match reason {
-        Some(GoneReason::Consumed) => {
-            Failure::new(Kind::NotFound, format!("this link was already used{when}"))
-                .hint("if that was not you, tell the sender")
-        }
-        Some(GoneReason::Revoked) => Failure::new(
-            Kind::NotFound,
-            format!("the sender revoked this link{when}"),
-        )
-        .hint("ask the sender for a new one if you still need it"),
-        Some(GoneReason::Expired) | None => {
-            Failure::new(Kind::NotFound, format!("this link expired{when}"))
-                .hint("ask the sender to share it again")
-        }
+        Some(GoneReason::Consumed) => RelayError::Consumed { at },
+        Some(GoneReason::Revoked) => RelayError::Revoked { at },
+        Some(GoneReason::Expired) | None => RelayError::Expired { at },
     }
 }
 
 /// " at 14:02 UTC" for today, " on 2026-12-01 at 14:02 UTC" otherwise (from RFC 3339).
-fn describe_time(at: &str) -> String {
+pub(crate) fn describe_time(at: &str) -> String {
     let Ok(time) = humantime::parse_rfc3339_weak(at) else {
         return String::new();
     };
@@ -464,20 +428,13 @@ fn describe_time(at: &str) -> String {
 
 /// A refused request as an attempt failure: the relay's JSON errors are final, 429 and
 /// 5xx may pass when retried.
-async fn refused(response: reqwest::Response, action: &str) -> AttemptFailure {
+async fn refused(response: reqwest::Response, action: &'static str) -> AttemptFailure {
     if is_relay_error(&response) {
         return AttemptFailure::fatal(error_from(response).await);
     }
     let status = response.status();
     if status.is_redirection() {
-        return AttemptFailure::fatal(
-            Failure::new(
-                Kind::Host,
-                format!("the relay redirected the {action} ({status})"),
-            )
-            .hint("give --relay the relay's final address; share does not follow redirects there")
-            .into(),
-        );
+        return AttemptFailure::fatal(RelayError::Redirected { action, status });
     }
     AttemptFailure::refused(action, status, response.headers())
 }
@@ -485,7 +442,7 @@ async fn refused(response: reqwest::Response, action: &str) -> AttemptFailure {
 /// A successful JSON reply of the relay, parsed; anything else is its error.
 async fn json_reply<T: DeserializeOwned>(
     response: reqwest::Response,
-    action: &str,
+    action: &'static str,
 ) -> Result<T, AttemptFailure> {
     if !response.status().is_success() {
         return Err(refused(response, action).await);
@@ -493,11 +450,8 @@ async fn json_reply<T: DeserializeOwned>(
     let body = read_limited(response)
         .await
         .map_err(AttemptFailure::fatal)?;
-    serde_json::from_slice(&body).map_err(|_| {
-        AttemptFailure::fatal(bad_reply(&format!(
-            "its answer to \"{action}\" is not what a share relay sends"
-        )))
-    })
+    serde_json::from_slice(&body)
+        .map_err(|_| AttemptFailure::fatal(RelayError::UnexpectedAnswer { action }))
 }
 
 async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>> {
@@ -506,10 +460,10 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>> {
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|err| transport_error("read the reply from", &url, &err))?
+        .map_err(|err| transport_error("read the reply from", &url, err))?
     {
         if body.len() + chunk.len() > MAX_REPLY_BYTES {
-            return Err(bad_reply("its reply is too large"));
+            return Err(RelayError::ReplyTooLarge.into());
         }
         body.extend_from_slice(&chunk);
     }
@@ -520,33 +474,32 @@ fn parse_reply_url(text: &str) -> Result<Url> {
     Url::parse(text)
         .ok()
         .filter(crate::transport::network::is_web_url)
-        .ok_or_else(|| bad_reply("it sent an address that is not http(s)"))
-}
-
-fn bad_reply(what: &str) -> anyhow::Error {
-    Failure::new(Kind::Host, format!("the relay's reply is unusable: {what}"))
-        .hint("check that the address is a share relay")
-        .into()
+        .ok_or_else(|| RelayError::NotWebAddress.into())
 }
 
 /// Reads a relay credential (an API key, a manage token) from the first line of the file
 /// given to `flag`: exit 2 if unreadable or empty. `what` names the credential in the hint.
-pub fn read_secret_file(path: &Path, flag: &str, what: &str) -> Result<SecretString> {
-    let hint = format!("give a file whose first line is {what}");
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
-        Failure::new(
-            Kind::Usage,
-            format!("cannot read {flag} {}: {}", path.display(), io_text(&err)),
-        )
-        .hint(hint.clone())
+pub fn read_secret_file(
+    path: &Path,
+    flag: &'static str,
+    what: &'static str,
+) -> Result<SecretString> {
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+        RelayError::SecretFileUnreadable {
+            flag,
+            path: path.to_owned(),
+            credential: what,
+            source,
+        }
     })?);
     let secret = text.lines().next().unwrap_or_default().trim();
     if secret.is_empty() {
-        return Err(
-            Failure::new(Kind::Usage, format!("{flag} {} is empty", path.display()))
-                .hint(hint)
-                .into(),
-        );
+        return Err(RelayError::SecretFileEmpty {
+            flag,
+            path: path.to_owned(),
+            credential: what,
+        }
+        .into());
     }
     Ok(SecretString::from(secret))
 }
@@ -581,15 +534,15 @@ mod tests {
     fn gone_reasons_say_what_happened_and_when() {
         let today = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let at = format!("{}14:02:00Z", &today[..11]);
-        let text = gone(Some(GoneReason::Consumed), Some(&at)).to_string();
+        let text = gone(Some(GoneReason::Consumed), Some(at)).to_string();
+        assert_eq!(text, "this link was already used at 14:02 UTC");
         assert_eq!(
-            text,
-            "this link was already used at 14:02 UTC; if that was not you, tell the sender"
-        );
-        assert!(
-            gone(Some(GoneReason::Revoked), Some("2020-01-02T03:04:05Z"))
-                .to_string()
-                .starts_with("the sender revoked this link on 2020-01-02 at 03:04 UTC")
+            gone(
+                Some(GoneReason::Revoked),
+                Some("2020-01-02T03:04:05Z".to_owned())
+            )
+            .to_string(),
+            "the sender revoked this link on 2020-01-02 at 03:04 UTC"
         );
     }
 }

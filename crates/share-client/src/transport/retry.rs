@@ -7,7 +7,8 @@ use reqwest::StatusCode;
 use reqwest::header::{self};
 use url::Url;
 
-use crate::error::{Failure, Kind};
+use crate::error::{Error, Result};
+use crate::transport::TransportError;
 use crate::transport::network::{is_transient, transport_error};
 /// The longest `Retry-After` honoured; a host asking for more is treated as failing.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
@@ -15,35 +16,39 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// attempt may succeed.
 pub struct AttemptFailure {
     /// What went wrong, as reported when no attempt is left.
-    pub error: anyhow::Error,
+    pub error: Error,
     /// `Some` when retrying makes sense; the inner value is the host's `Retry-After`.
     pub retry: Option<Option<Duration>>,
 }
 
 impl AttemptFailure {
-    pub(crate) fn fatal(error: anyhow::Error) -> Self {
-        AttemptFailure { error, retry: None }
+    /// A failure that retrying cannot mend.
+    pub fn fatal(error: impl Into<Error>) -> Self {
+        AttemptFailure {
+            error: error.into(),
+            retry: None,
+        }
     }
 
     /// A request that failed before any reply: retried when the cause may pass (a refused,
     /// dropped or timed-out connection, a failed name lookup), not when it will not (a
     /// redirect that was refused, a certificate or TLS failure).
-    pub(crate) fn transport(action: &str, url: &Url, err: &reqwest::Error) -> Self {
+    pub(crate) fn transport(action: &'static str, url: &Url, err: reqwest::Error) -> Self {
+        let retry = is_transient(&err).then_some(None);
         AttemptFailure {
             error: transport_error(action, url, err),
-            retry: is_transient(err).then_some(None),
+            retry,
         }
     }
 
     /// The host refused the `action` with this status: transient for 429 and the usual 5xx
     /// (unless the host asks for a longer wait than share allows), final otherwise.
-    pub(crate) fn refused(action: &str, status: StatusCode, headers: &header::HeaderMap) -> Self {
-        let error = Failure::new(
-            Kind::Host,
-            format!("the host refused the {action} ({status})"),
-        )
-        .hint("try again later")
-        .into();
+    pub(crate) fn refused(
+        action: &'static str,
+        status: StatusCode,
+        headers: &header::HeaderMap,
+    ) -> Self {
+        let error = TransportError::Refused { action, status }.into();
         let retry_after = retry_after(headers);
         let transient = matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
             && retry_after.is_none_or(|wait| wait <= MAX_RETRY_AFTER);
@@ -85,7 +90,7 @@ impl Retrying {
     /// Waits before the next attempt after `failure` (jittered backoff, or the host's
     /// `Retry-After`), announcing it; gives the error back when the failure is final or no
     /// retry is left.
-    pub async fn wait(&mut self, failure: AttemptFailure) -> anyhow::Result<()> {
+    pub async fn wait(&mut self, failure: AttemptFailure) -> Result<()> {
         let retry_after = match failure.retry {
             Some(retry_after) if self.used < self.network.retries => retry_after,
             _ => return Err(failure.error),
@@ -94,7 +99,7 @@ impl Retrying {
         self.used += 1;
         self.network.notice(&format!(
             "{}; retrying in {:.1} s (attempt {} of {})",
-            crate::error::what_happened(&failure.error),
+            failure.error,
             wait.as_secs_f64(),
             self.used + 1,
             self.network.retries + 1
@@ -108,7 +113,7 @@ impl Retrying {
 pub async fn with_retries<T, F, Fut>(
     network: &crate::transport::Network,
     mut attempt: F,
-) -> anyhow::Result<T>
+) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AttemptFailure>>,

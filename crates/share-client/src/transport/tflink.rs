@@ -3,14 +3,14 @@
 //! under a neutral name, with the account headers when given, and the JSON reply
 //! validated before its link is trusted.
 
-use anyhow::Result;
 use bytes::Bytes;
 use futures_util::Stream;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::error::{Failure, Kind};
+use crate::error::Result;
+use crate::transport::TransportError;
 use crate::transport::network::{is_web_url, read_limited};
 use crate::transport::retry::AttemptFailure;
 use share_proto::tflink::UploadReply;
@@ -62,7 +62,7 @@ where
     )
     .file_name(upload.name)
     .mime_str(upload.mime)
-    .map_err(|err| AttemptFailure::fatal(err.into()))?;
+    .map_err(|source| AttemptFailure::fatal(TransportError::UploadForm { source }))?;
     let form = reqwest::multipart::Form::new().part("file", part);
     let mut request = client.post(endpoint.clone()).multipart(form);
     if let Some(account) = account {
@@ -73,24 +73,15 @@ where
     let response = request
         .send()
         .await
-        .map_err(|err| AttemptFailure::transport("upload to", endpoint, &err))?;
+        .map_err(|err| AttemptFailure::transport("upload to", endpoint, err))?;
     let status = response.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        return Err(AttemptFailure::fatal(
-            Failure::new(Kind::Host, "the host refused the upload as too large (413)")
-                .hint("tfLink accepts at most 100 MB per file")
-                .into(),
-        ));
+        return Err(AttemptFailure::fatal(TransportError::UploadTooLarge));
     }
     if status.is_redirection() {
-        return Err(AttemptFailure::fatal(
-            Failure::new(
-                Kind::Host,
-                format!("the host redirected the upload ({status})"),
-            )
-            .hint("give --server the final address of the API; uploads never follow redirects")
-            .into(),
-        ));
+        return Err(AttemptFailure::fatal(TransportError::UploadRedirected {
+            status,
+        }));
     }
     if !status.is_success() {
         return Err(AttemptFailure::refused(
@@ -106,17 +97,11 @@ where
 }
 /// Validates the host's reply: JSON with a `downloadLink` that is an http(s) URL.
 pub fn parse_reply(reply: &[u8]) -> Result<Url> {
-    let unusable = |what: &str| -> anyhow::Error {
-        Failure::new(Kind::Host, format!("the host's reply was unusable: {what}"))
-            .hint("check --server points at a tfLink-compatible API; nothing was shared")
-            .into()
-    };
     let parsed: UploadReply =
-        serde_json::from_slice(reply).map_err(|_| unusable("not the expected JSON"))?;
-    let link =
-        Url::parse(&parsed.download_link).map_err(|_| unusable("downloadLink is not a URL"))?;
+        serde_json::from_slice(reply).map_err(|_| TransportError::ReplyNotJson)?;
+    let link = Url::parse(&parsed.download_link).map_err(|_| TransportError::ReplyLinkNotUrl)?;
     if !is_web_url(&link) {
-        return Err(unusable("downloadLink is not an http(s) URL"));
+        return Err(TransportError::ReplyLinkNotWeb.into());
     }
     Ok(link)
 }
@@ -135,7 +120,7 @@ mod tests {
             br#"{"downloadLink":"file:///etc/passwd"}"#,
         ] {
             let err = parse_reply(bad).unwrap_err();
-            assert_eq!(crate::error::kind_of(&err), Some(Kind::Host));
+            assert_eq!(err.kind(), crate::error::Kind::Host);
         }
     }
 
