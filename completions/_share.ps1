@@ -43,8 +43,8 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Encrypt to every public key in FILE (one per line, # comments); repeatable')
             [CompletionResult]::new('--recipients-file', '--recipients-file', [CompletionResultType]::ParameterName, 'Encrypt to every public key in FILE (one per line, # comments); repeatable')
             [CompletionResult]::new('--part-size', '--part-size', [CompletionResultType]::ParameterName, 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The tfLink-compatible API base URL')
-            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The tfLink-compatible API base URL. Repeat it (or list several in SHARE_SERVER, separated by spaces) for hosts to fall back on, in order: a share that cannot be uploaded to one goes whole to the next')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file. Repeat it (or list several in SHARE_RELAY, separated by spaces) for relays to fall back on, in order')
             [CompletionResult]::new('--relay-key-file', '--relay-key-file', [CompletionResultType]::ParameterName, 'Read the relay''s API key from the first line of FILE')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'The link expires after DUR (like 90s, 30m, 24h, 7d) [default: the relay''s]')
             [CompletionResult]::new('--downloads', '--downloads', [CompletionResultType]::ParameterName, 'The link works for N downloads [default: 1]')
@@ -92,7 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
         }
         'share;revoke' {
             [CompletionResult]::new('--manage-token-file', '--manage-token-file', [CompletionResultType]::ParameterName, 'Read the share''s manage token from the first line of FILE instead of a receipt')
-            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'The relay the ID belongs to (with a LINK it is the link''s own)')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'The relay the ID belongs to (with a LINK it is the link''s own; of several in SHARE_RELAY, the first)')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a host after SECS seconds')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up when no data arrives for SECS seconds')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when the whole transfer, retries included, takes longer than SECS seconds')
@@ -109,7 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
         }
         'share;status' {
             [CompletionResult]::new('--manage-token-file', '--manage-token-file', [CompletionResultType]::ParameterName, 'Read the share''s manage token from the first line of FILE instead of a receipt')
-            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'The relay the ID belongs to (with a LINK it is the link''s own)')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'The relay the ID belongs to (with a LINK it is the link''s own; of several in SHARE_RELAY, the first)')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a host after SECS seconds')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up when no data arrives for SECS seconds')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when the whole transfer, retries included, takes longer than SECS seconds')
@@ -134,8 +134,8 @@ Register-ArgumentCompleter -Native -CommandName 'share' -ScriptBlock {
             break
         }
         'share;doctor' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The tfLink-compatible API base URL')
-            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Check this share relay (and its API key) instead of the tfLink host')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The tfLink-compatible API base URL. Repeat it (or list several in SHARE_SERVER, separated by spaces) for hosts to fall back on, in order: a share that cannot be uploaded to one goes whole to the next')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Check this share relay (and its API key) instead of the tfLink host; repeat it (or list several in SHARE_RELAY) to check each')
             [CompletionResult]::new('--relay-key-file', '--relay-key-file', [CompletionResultType]::ParameterName, 'Read the relay''s API key from the first line of FILE')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a host after SECS seconds')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up when no data arrives for SECS seconds')

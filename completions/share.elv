@@ -39,8 +39,8 @@ set edit:completion:arg-completer[share] = {|@words|
             cand -R 'Encrypt to every public key in FILE (one per line, # comments); repeatable'
             cand --recipients-file 'Encrypt to every public key in FILE (one per line, # comments); repeatable'
             cand --part-size 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)'
-            cand --server 'The tfLink-compatible API base URL'
-            cand --relay 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file'
+            cand --server 'The tfLink-compatible API base URL. Repeat it (or list several in SHARE_SERVER, separated by spaces) for hosts to fall back on, in order: a share that cannot be uploaded to one goes whole to the next'
+            cand --relay 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file. Repeat it (or list several in SHARE_RELAY, separated by spaces) for relays to fall back on, in order'
             cand --relay-key-file 'Read the relay''s API key from the first line of FILE'
             cand --expires 'The link expires after DUR (like 90s, 30m, 24h, 7d) [default: the relay''s]'
             cand --downloads 'The link works for N downloads [default: 1]'
@@ -86,7 +86,7 @@ set edit:completion:arg-completer[share] = {|@words|
         }
         &'share;revoke'= {
             cand --manage-token-file 'Read the share''s manage token from the first line of FILE instead of a receipt'
-            cand --relay 'The relay the ID belongs to (with a LINK it is the link''s own)'
+            cand --relay 'The relay the ID belongs to (with a LINK it is the link''s own; of several in SHARE_RELAY, the first)'
             cand --connect-timeout 'Give up connecting to a host after SECS seconds'
             cand --idle-timeout 'Give up when no data arrives for SECS seconds'
             cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
@@ -102,7 +102,7 @@ set edit:completion:arg-completer[share] = {|@words|
         }
         &'share;status'= {
             cand --manage-token-file 'Read the share''s manage token from the first line of FILE instead of a receipt'
-            cand --relay 'The relay the ID belongs to (with a LINK it is the link''s own)'
+            cand --relay 'The relay the ID belongs to (with a LINK it is the link''s own; of several in SHARE_RELAY, the first)'
             cand --connect-timeout 'Give up connecting to a host after SECS seconds'
             cand --idle-timeout 'Give up when no data arrives for SECS seconds'
             cand --timeout 'Give up when the whole transfer, retries included, takes longer than SECS seconds'
@@ -125,8 +125,8 @@ set edit:completion:arg-completer[share] = {|@words|
             cand --version 'Print version'
         }
         &'share;doctor'= {
-            cand --server 'The tfLink-compatible API base URL'
-            cand --relay 'Check this share relay (and its API key) instead of the tfLink host'
+            cand --server 'The tfLink-compatible API base URL. Repeat it (or list several in SHARE_SERVER, separated by spaces) for hosts to fall back on, in order: a share that cannot be uploaded to one goes whole to the next'
+            cand --relay 'Check this share relay (and its API key) instead of the tfLink host; repeat it (or list several in SHARE_RELAY) to check each'
             cand --relay-key-file 'Read the relay''s API key from the first line of FILE'
             cand --connect-timeout 'Give up connecting to a host after SECS seconds'
             cand --idle-timeout 'Give up when no data arrives for SECS seconds'

@@ -39,8 +39,8 @@ complete -c share -n "__fish_share_using_subcommand send" -l passphrase-file -d 
 complete -c share -n "__fish_share_using_subcommand send" -s r -l recipient -d 'Encrypt to this age (age1…) or SSH (ssh-ed25519, ssh-rsa) public key instead of a passphrase; repeatable' -r
 complete -c share -n "__fish_share_using_subcommand send" -s R -l recipients-file -d 'Encrypt to every public key in FILE (one per line, # comments); repeatable' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -l part-size -d 'Split ciphertext larger than BYTES into parts of at most BYTES, linked by an index (suffixes k, M, G: powers of 1000)' -r
-complete -c share -n "__fish_share_using_subcommand send" -l server -d 'The tfLink-compatible API base URL' -r
-complete -c share -n "__fish_share_using_subcommand send" -l relay -d 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file' -r
+complete -c share -n "__fish_share_using_subcommand send" -l server -d 'The tfLink-compatible API base URL. Repeat it (or list several in SHARE_SERVER, separated by spaces) for hosts to fall back on, in order: a share that cannot be uploaded to one goes whole to the next' -r
+complete -c share -n "__fish_share_using_subcommand send" -l relay -d 'Store the share on this share relay instead of tfLink: a link limited in downloads, time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or --relay-key-file. Repeat it (or list several in SHARE_RELAY, separated by spaces) for relays to fall back on, in order' -r
 complete -c share -n "__fish_share_using_subcommand send" -l relay-key-file -d 'Read the relay\'s API key from the first line of FILE' -r -F
 complete -c share -n "__fish_share_using_subcommand send" -l expires -d 'The link expires after DUR (like 90s, 30m, 24h, 7d) [default: the relay\'s]' -r
 complete -c share -n "__fish_share_using_subcommand send" -l downloads -d 'The link works for N downloads [default: 1]' -r
@@ -74,7 +74,7 @@ complete -c share -n "__fish_share_using_subcommand receive" -s q -l quiet -d 'P
 complete -c share -n "__fish_share_using_subcommand receive" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand receive" -s V -l version -d 'Print version'
 complete -c share -n "__fish_share_using_subcommand revoke" -l manage-token-file -d 'Read the share\'s manage token from the first line of FILE instead of a receipt' -r -F
-complete -c share -n "__fish_share_using_subcommand revoke" -l relay -d 'The relay the ID belongs to (with a LINK it is the link\'s own)' -r
+complete -c share -n "__fish_share_using_subcommand revoke" -l relay -d 'The relay the ID belongs to (with a LINK it is the link\'s own; of several in SHARE_RELAY, the first)' -r
 complete -c share -n "__fish_share_using_subcommand revoke" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r
 complete -c share -n "__fish_share_using_subcommand revoke" -l idle-timeout -d 'Give up when no data arrives for SECS seconds' -r
 complete -c share -n "__fish_share_using_subcommand revoke" -l timeout -d 'Give up when the whole transfer, retries included, takes longer than SECS seconds' -r
@@ -85,7 +85,7 @@ complete -c share -n "__fish_share_using_subcommand revoke" -s q -l quiet -d 'Pr
 complete -c share -n "__fish_share_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c share -n "__fish_share_using_subcommand status" -l manage-token-file -d 'Read the share\'s manage token from the first line of FILE instead of a receipt' -r -F
-complete -c share -n "__fish_share_using_subcommand status" -l relay -d 'The relay the ID belongs to (with a LINK it is the link\'s own)' -r
+complete -c share -n "__fish_share_using_subcommand status" -l relay -d 'The relay the ID belongs to (with a LINK it is the link\'s own; of several in SHARE_RELAY, the first)' -r
 complete -c share -n "__fish_share_using_subcommand status" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r
 complete -c share -n "__fish_share_using_subcommand status" -l idle-timeout -d 'Give up when no data arrives for SECS seconds' -r
 complete -c share -n "__fish_share_using_subcommand status" -l timeout -d 'Give up when the whole transfer, retries included, takes longer than SECS seconds' -r
@@ -99,8 +99,8 @@ complete -c share -n "__fish_share_using_subcommand status" -s V -l version -d '
 complete -c share -n "__fish_share_using_subcommand list" -l json -d 'Print a JSON array instead of one line per share'
 complete -c share -n "__fish_share_using_subcommand list" -s h -l help -d 'Print help'
 complete -c share -n "__fish_share_using_subcommand list" -s V -l version -d 'Print version'
-complete -c share -n "__fish_share_using_subcommand doctor" -l server -d 'The tfLink-compatible API base URL' -r
-complete -c share -n "__fish_share_using_subcommand doctor" -l relay -d 'Check this share relay (and its API key) instead of the tfLink host' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l server -d 'The tfLink-compatible API base URL. Repeat it (or list several in SHARE_SERVER, separated by spaces) for hosts to fall back on, in order: a share that cannot be uploaded to one goes whole to the next' -r
+complete -c share -n "__fish_share_using_subcommand doctor" -l relay -d 'Check this share relay (and its API key) instead of the tfLink host; repeat it (or list several in SHARE_RELAY) to check each' -r
 complete -c share -n "__fish_share_using_subcommand doctor" -l relay-key-file -d 'Read the relay\'s API key from the first line of FILE' -r -F
 complete -c share -n "__fish_share_using_subcommand doctor" -l connect-timeout -d 'Give up connecting to a host after SECS seconds' -r
 complete -c share -n "__fish_share_using_subcommand doctor" -l idle-timeout -d 'Give up when no data arrives for SECS seconds' -r

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// The default tfLink-compatible API base.
 pub const DEFAULT_SERVER: &str = "https://tmpfile.link";
@@ -43,10 +44,10 @@ macro_rules! send_environment {
         concat!(
             "Environment:
   SHARE_PASSPHRASE       your own passphrase instead of a generated one
-  SHARE_SERVER           --server, the tfLink-compatible API base
+  SHARE_SERVER           --server: tfLink-compatible API bases, tried in order (space-separated)
   TFLINK_USER_ID         your tfLink account's user id: uploads are kept longer
   TFLINK_AUTH_TOKEN      your tfLink account's token (set both or neither)
-  SHARE_RELAY            --relay, a share relay instead of tfLink
+  SHARE_RELAY            --relay: share relays instead of tfLink, tried in order (space-separated)
   SHARE_RELAY_KEY        the relay's API key (or --relay-key-file)
   XDG_STATE_HOME         where relay receipts are kept (default ~/.local/state)
   GITHUB_ACTIONS         when `true`, a printed passphrase is also masked in the job's log
@@ -110,7 +111,54 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses the process's arguments (exiting with clap's message on a usage error) and
+    /// notes where the host addresses came from, flag or variable, so that a message about
+    /// a bad one names the place to fix it.
+    pub fn parse_args() -> Cli {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+        if let Some((_, sub)) = matches.subcommand() {
+            cli.command.note_origins(sub);
+        }
+        cli
+    }
+}
+
+/// The name to give in messages for a value: the environment variable when it came from
+/// there, otherwise the flag (its default is the flag's too).
+fn origin(matches: &ArgMatches, id: &str, flag: &'static str, env: &'static str) -> &'static str {
+    match matches.value_source(id) {
+        Some(ValueSource::EnvVariable) => env,
+        _ => flag,
+    }
+}
+
+impl Command {
+    fn note_origins(&mut self, matches: &ArgMatches) {
+        match self {
+            Command::Send(args) => {
+                args.host.servers_from = origin(matches, "servers", "--server", "SHARE_SERVER");
+                args.relay.relays_from = origin(matches, "relays", "--relay", "SHARE_RELAY");
+            }
+            Command::Doctor(args) => {
+                args.host.servers_from = origin(matches, "servers", "--server", "SHARE_SERVER");
+                args.relays_from = origin(matches, "relays", "--relay", "SHARE_RELAY");
+            }
+            Command::Revoke(args) => {
+                args.relay_from = origin(matches, "relay", "--relay", "SHARE_RELAY");
+            }
+            Command::Status(args) => {
+                args.manage.relay_from = origin(matches, "relay", "--relay", "SHARE_RELAY");
+            }
+            Command::Receive(_) | Command::List(_) => {}
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
+// Parsed once per process: boxing the larger argument sets would save nothing worth it.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Encrypt files locally, upload the ciphertext, print the link and the passphrase.
     Send(SendArgs),
@@ -209,9 +257,20 @@ pub struct SendArgs {
 pub struct RelayArgs {
     /// Store the share on this share relay instead of tfLink: a link limited in downloads,
     /// time and addresses, that you can revoke. The API key comes from SHARE_RELAY_KEY or
-    /// --relay-key-file.
-    #[arg(long, value_name = "URL", env = "SHARE_RELAY", hide_env_values = true)]
-    pub relay: Option<String>,
+    /// --relay-key-file. Repeat it (or list several in SHARE_RELAY, separated by spaces)
+    /// for relays to fall back on, in order.
+    #[arg(
+        long = "relay",
+        value_name = "URL",
+        env = "SHARE_RELAY",
+        hide_env_values = true,
+        value_delimiter = ' '
+    )]
+    pub relays: Vec<String>,
+
+    /// Where the relays came from (`--relay` or `SHARE_RELAY`), for messages.
+    #[arg(skip = "--relay")]
+    pub relays_from: &'static str,
 
     /// Read the relay's API key from the first line of FILE.
     #[arg(long, value_name = "FILE")]
@@ -256,9 +315,14 @@ pub struct ManageArgs {
     #[arg(long, value_name = "FILE")]
     pub manage_token_file: Option<PathBuf>,
 
-    /// The relay the ID belongs to (with a LINK it is the link's own).
+    /// The relay the ID belongs to (with a LINK it is the link's own; of several in
+    /// SHARE_RELAY, the first).
     #[arg(long, value_name = "URL", env = "SHARE_RELAY", hide_env_values = true)]
     pub relay: Option<String>,
+
+    /// Where the relay came from (`--relay` or `SHARE_RELAY`), for messages.
+    #[arg(skip = "--relay")]
+    pub relay_from: &'static str,
 
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
@@ -374,8 +438,8 @@ Examples:
   share doctor --relay https://relay.example --json
 
 Environment:
-  SHARE_SERVER           --server
-  SHARE_RELAY            --relay
+  SHARE_SERVER           --server (several: space-separated, each checked)
+  SHARE_RELAY            --relay (several: space-separated, each checked)
   SHARE_RELAY_KEY        the relay's API key (or --relay-key-file)
   TFLINK_USER_ID         checked together with TFLINK_AUTH_TOKEN (both or neither)
   TFLINK_AUTH_TOKEN      see TFLINK_USER_ID
@@ -388,9 +452,20 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub host: HostArgs,
 
-    /// Check this share relay (and its API key) instead of the tfLink host.
-    #[arg(long, value_name = "URL", env = "SHARE_RELAY", hide_env_values = true)]
-    pub relay: Option<String>,
+    /// Check this share relay (and its API key) instead of the tfLink host; repeat it (or
+    /// list several in SHARE_RELAY) to check each.
+    #[arg(
+        long = "relay",
+        value_name = "URL",
+        env = "SHARE_RELAY",
+        hide_env_values = true,
+        value_delimiter = ' '
+    )]
+    pub relays: Vec<String>,
+
+    /// Where the relays came from (`--relay` or `SHARE_RELAY`), for messages.
+    #[arg(skip = "--relay")]
+    pub relays_from: &'static str,
 
     /// Read the relay's API key from the first line of FILE.
     #[arg(long, value_name = "FILE")]
@@ -407,10 +482,16 @@ pub struct DoctorArgs {
 /// Where the tfLink-compatible host lives.
 #[derive(Debug, Args)]
 pub struct HostArgs {
-    /// The tfLink-compatible API base URL.
-    #[arg(long, value_name = "URL", env = "SHARE_SERVER", hide_env_values = true,
-          default_value = DEFAULT_SERVER)]
-    pub server: String,
+    /// The tfLink-compatible API base URL. Repeat it (or list several in SHARE_SERVER,
+    /// separated by spaces) for hosts to fall back on, in order: a share that cannot be
+    /// uploaded to one goes whole to the next.
+    #[arg(long = "server", value_name = "URL", env = "SHARE_SERVER", hide_env_values = true,
+          default_value = DEFAULT_SERVER, value_delimiter = ' ')]
+    pub servers: Vec<String>,
+
+    /// Where the servers came from (`--server` or `SHARE_SERVER`), for messages.
+    #[arg(skip = "--server")]
+    pub servers_from: &'static str,
 }
 
 /// How patient to be with the network.

@@ -153,6 +153,15 @@ pub enum CliError {
         /// When the ticket expires (RFC 3339).
         retry_before: String,
     },
+    /// The upload failed on the last (or only) host given: the host's error, with advice
+    /// that names where its address came from.
+    #[error("{source}")]
+    HostFailed {
+        /// What failed.
+        source: share_client::Error,
+        /// `--server`, `SHARE_SERVER`, `--relay` or `SHARE_RELAY`.
+        from: &'static str,
+    },
     /// The ticket kept by an earlier run holds an address that is not a URL.
     #[error("the download ticket kept in {} holds no valid address: {source}", .path.display())]
     TicketUnusable {
@@ -237,7 +246,9 @@ impl CliError {
             | CliError::DownloadTimedOutCommitted { .. } => Kind::Host,
             CliError::IndexTooLarge => Kind::BadPayload,
             CliError::DoctorProblem { kind, .. } | CliError::DoctorProblems { kind, .. } => *kind,
-            CliError::TicketKept { source, .. } => source.kind(),
+            CliError::TicketKept { source, .. } | CliError::HostFailed { source, .. } => {
+                source.kind()
+            }
             CliError::TicketUnusable { .. }
             | CliError::DigestMissing
             | CliError::Json { .. }
@@ -308,6 +319,7 @@ impl CliError {
                 "the link is not used up: run the same command again before {retry_before} to retry with this download"
             )
             .into(),
+            CliError::HostFailed { source, from } => host_failed_hint(source, from),
             CliError::TicketUnusable { .. } => {
                 "remove that directory and run the command again (it uses one more download)"
                     .into()
@@ -394,6 +406,14 @@ impl Catalogued for CliError {
                 source: share_client::transport::TransportError::EndedEarly.into(),
                 retry_before: "2026-11-22T14:05:00Z".to_owned(),
             },
+            CliErrorVariant::HostFailed => CliError::HostFailed {
+                source: share_client::transport::TransportError::Refused {
+                    action: "upload",
+                    status: share_client::transport::StatusCode::NOT_FOUND,
+                }
+                .into(),
+                from: "SHARE_SERVER",
+            },
             CliErrorVariant::TicketUnusable => CliError::TicketUnusable {
                 path: PathBuf::from("/home/me/.cache/share/resume/0123456789abcdef"),
                 source: url::ParseError::RelativeUrlWithoutBase,
@@ -433,6 +453,46 @@ impl Catalogued for CliError {
 
     fn hint(&self) -> Cow<'static, str> {
         CliError::hint(self)
+    }
+}
+
+/// The advice for an upload that failed on a host, naming where the host's address came
+/// from when the address is the likely culprit: nothing answers there, it does not speak
+/// TLS, it is not the API it should be.
+fn host_failed_hint(source: &share_client::Error, from: &str) -> Cow<'static, str> {
+    use share_client::Error;
+    use share_client::transport::{RelayError, TransportError};
+    let api = if from.contains("RELAY") || from.contains("relay") {
+        "a share relay's base address"
+    } else {
+        "a tfLink-compatible API base"
+    };
+    match source {
+        Error::Transport(TransportError::Request { .. } | TransportError::TimedOut { .. }) => {
+            format!("check the address in {from} and your network connection").into()
+        }
+        Error::Transport(TransportError::NotTls { .. }) => {
+            format!("use http:// in {from} for a server without TLS, or check the port").into()
+        }
+        Error::Transport(TransportError::Refused { status, .. })
+            if status.is_client_error() && status.as_u16() != 429 =>
+        {
+            format!("check {from}: it must be {api}; nothing was shared").into()
+        }
+        Error::Transport(
+            TransportError::ReplyNotJson
+            | TransportError::ReplyLinkNotUrl
+            | TransportError::ReplyLinkNotWeb
+            | TransportError::ReplyTooLarge,
+        )
+        | Error::Relay(RelayError::NotARelay | RelayError::UnexpectedAnswer { .. }) => {
+            format!("check {from}: it must be {api}; nothing was shared").into()
+        }
+        Error::Transport(TransportError::UploadRedirected { .. })
+        | Error::Relay(RelayError::Redirected { .. }) => {
+            format!("give {from} the final address; uploads never follow redirects").into()
+        }
+        other => other.hint(),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use share::cli::Cli;
 use share::error::{self, CliError};
 use share::ui::report;
@@ -11,7 +10,7 @@ use share_client::error::Kind;
 
 fn main() -> ExitCode {
     report::install_panic_hook();
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -101,7 +101,7 @@ impl Environment {
 
 /// Refuses the relay-only flags without a relay: tfLink can do none of them.
 pub fn check_relay_flags(args: &crate::cli::RelayArgs) -> Result<()> {
-    if args.relay.is_some() {
+    if args.relays.iter().any(|relay| !relay.trim().is_empty()) {
         return Ok(());
     }
     let given = [
@@ -115,6 +115,14 @@ pub fn check_relay_flags(args: &crate::cli::RelayArgs) -> Result<()> {
         return Err(CliError::RelayFlagWithoutRelay { flag }.into());
     }
     Ok(())
+}
+
+/// The addresses of a list given by flags or a space-separated variable, blanks dropped.
+pub fn addresses(list: &[String]) -> Vec<&str> {
+    list.iter()
+        .map(|text| text.trim())
+        .filter(|text| !text.is_empty())
+        .collect()
 }
 
 /// Checks one `--allow-ip` value: an IP address, or an address and a prefix length.
@@ -192,7 +200,8 @@ mod tests {
     #[test]
     fn relay_flags_without_a_relay_are_usage_errors() {
         let mut args = crate::cli::RelayArgs {
-            relay: None,
+            relays: Vec::new(),
+            relays_from: "--relay",
             relay_key_file: None,
             expires: None,
             downloads: Some(3),
@@ -201,7 +210,7 @@ mod tests {
         };
         let err = check_relay_flags(&args).unwrap_err();
         assert!(err.to_string().starts_with("--downloads needs a relay"));
-        args.relay = Some("http://127.0.0.1:8080".into());
+        args.relays = vec!["http://127.0.0.1:8080".into()];
         check_relay_flags(&args).unwrap();
     }
 

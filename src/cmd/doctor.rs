@@ -125,31 +125,40 @@ pub(crate) async fn run(args: DoctorArgs, env: &Environment) -> Result<()> {
     // `None`: no host answered; `Some(None)`: one did, without a Date header.
     let mut skew: Option<Option<i64>> = None;
 
-    match &args.relay {
-        Some(text) => {
+    let relays = crate::plan::addresses(&args.relays);
+    if relays.is_empty() {
+        check_account(&mut checks, env);
+        let mut servers = crate::plan::addresses(&args.host.servers);
+        if servers.is_empty() {
+            servers.push(crate::cli::DEFAULT_SERVER);
+        }
+        // Every host a send may fall back on is checked, in order.
+        for server in servers {
+            let answer = check_host(
+                &mut checks,
+                prober.as_ref(),
+                "host",
+                server,
+                args.host.servers_from,
+                &roots,
+            )
+            .await;
+            if skew.is_none() {
+                skew = answer.map(|answer| answer.clock_skew_seconds);
+            }
+        }
+    } else {
+        for relay in relays {
             check_relay(
                 &mut checks,
                 prober.as_ref(),
-                text,
+                relay,
                 &args,
                 env,
                 &roots,
                 &mut skew,
             )
             .await;
-        }
-        None => {
-            check_account(&mut checks, env);
-            let answer = check_host(
-                &mut checks,
-                prober.as_ref(),
-                "host",
-                &args.host.server,
-                "--server (SHARE_SERVER)",
-                &roots,
-            )
-            .await;
-            skew = answer.map(|answer| answer.clock_skew_seconds);
         }
     }
     checks.push(clock_check(skew));
@@ -304,18 +313,21 @@ async fn check_relay(
         }
         None => env.relay_key.clone().map(|key| (key, RELAY_KEY_ENV)),
     };
-    let Ok(base) = host::parse_user_url(text, "--relay (SHARE_RELAY)") else {
-        checks.push(Check::problem(
-            "relay",
-            Kind::Usage,
-            format!("--relay (SHARE_RELAY) is not a valid URL: {text}"),
-            "give the relay's full http:// or https:// address",
-        ));
-        return;
+    let from = args.relays_from;
+    let base = match host::parse_user_url(text, from) {
+        Ok(base) => base,
+        Err(err) => {
+            checks.push(Check::problem(
+                "relay",
+                Kind::Usage,
+                err.to_string(),
+                &format!("give {from} the relay's full http:// or https:// address"),
+            ));
+            return;
+        }
     };
     let info_url = relay::endpoint(&base, INFO_PATH);
-    let Some(answer) =
-        check_host(checks, prober, "relay", info_url.as_str(), "--relay", roots).await
+    let Some(answer) = check_host(checks, prober, "relay", info_url.as_str(), from, roots).await
     else {
         return;
     };
@@ -329,7 +341,7 @@ async fn check_relay(
             "relay",
             Kind::Usage,
             format!("{base} is not a share relay (its {INFO_PATH} did not describe one)"),
-            "check --relay (SHARE_RELAY): it is the relay's base address",
+            &format!("check {from}: it is the relay's base address"),
         ));
         return;
     };

@@ -174,11 +174,17 @@ async fn resolve(
             })
         }
         None => {
-            let Some(base) = &args.relay else {
+            // SHARE_RELAY may list the relays a send falls back on: an id belongs to the
+            // first unless --relay says otherwise.
+            let Some(base) = args
+                .relay
+                .as_deref()
+                .and_then(|list| list.split_whitespace().next())
+            else {
                 return Err(CliError::IdWithoutRelay.into());
             };
             Ok(Target {
-                relay: host::parse_user_url(base, "--relay")?,
+                relay: host::parse_user_url(base, args.relay_from)?,
                 id: named.to_owned(),
                 manage_token,
                 link: None,

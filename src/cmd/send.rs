@@ -42,8 +42,11 @@ pub(crate) struct Plan {
     /// The largest ciphertext one upload carries; more is split into parts.
     pub(crate) part_size: u64,
     pub(crate) network: host::Network,
-    /// Where the ciphertext goes: tfLink or a relay.
-    pub(crate) host: Host,
+    /// Where the ciphertext goes, in order: tfLink-compatible hosts or relays. A share
+    /// that cannot be uploaded to one goes whole to the next.
+    pub(crate) hosts: Vec<Host>,
+    /// Where the hosts' addresses came from (`--server`, `SHARE_SERVER`, …).
+    pub(crate) hosts_from: &'static str,
     /// Whether a relay share's receipt is kept.
     pub(crate) keep_receipt: bool,
     /// The user's own passphrase, already read and checked; `None` means generate one.
@@ -65,38 +68,7 @@ pub(crate) struct Plan {
 /// before anything is encrypted or sent.
 pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     crate::plan::check_relay_flags(&args.relay)?;
-    let host = match &args.relay.relay {
-        Some(relay) => {
-            let base = host::parse_user_url(relay, "--relay")?;
-            let key = match &args.relay.relay_key_file {
-                Some(path) => Some(relay::read_secret_file(
-                    path,
-                    "--relay-key-file",
-                    "the relay's API key",
-                )?),
-                None => env.relay_key.clone(),
-            };
-            let allow_ips = args
-                .relay
-                .allow_ips
-                .iter()
-                .map(|text| crate::plan::check_cidr(text))
-                .collect::<Result<Vec<_>>>()?;
-            Host::Relay(RelayTarget::new(
-                base,
-                key,
-                ShareOptions {
-                    expires_in: args.relay.expires,
-                    max_downloads: args.relay.downloads.unwrap_or(1),
-                    allow_ips,
-                },
-            ))
-        }
-        None => Host::TfLink(TfLink {
-            endpoint: host::upload_endpoint(&host::parse_user_url(&args.host.server, "--server")?),
-            account: env.account()?,
-        }),
-    };
+    let hosts = hosts(&args, env)?;
     let format = match (args.json, &args.passphrase_out) {
         (true, _) => SendFormat::Json,
         (false, Some(_)) => SendFormat::LinkOnly,
@@ -137,9 +109,10 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         None => None,
     };
     let network = crate::plan::network(&args.network, args.quiet)?;
-    if let Some(largest) = host
-        .profile()
-        .largest_upload
+    if let Some(largest) = hosts
+        .iter()
+        .filter_map(|host| host.profile().largest_upload)
+        .min()
         .filter(|largest| args.part_size > *largest)
     {
         return Err(CliError::PartSizeOverLimit {
@@ -157,7 +130,12 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         payload: Arc::new(payload),
         network,
         keep_receipt: !args.relay.no_receipt,
-        host,
+        hosts_from: if args.relay.relays.is_empty() {
+            args.host.servers_from
+        } else {
+            args.relay.relays_from
+        },
+        hosts,
         own_passphrase,
         passphrase_from_env,
         recipient_texts: recipients.iter().map(|(text, _)| text.clone()).collect(),
@@ -167,6 +145,58 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         qr: args.qr,
         quiet: args.quiet,
     })
+}
+
+/// The hosts to try in order: the relays when `--relay` (or `SHARE_RELAY`) names any,
+/// otherwise the tfLink-compatible servers (`--server`, `SHARE_SERVER`, or tfLink).
+fn hosts(args: &SendArgs, env: &Environment) -> Result<Vec<Host>> {
+    let relays = crate::plan::addresses(&args.relay.relays);
+    if relays.is_empty() {
+        let account = env.account()?;
+        let mut servers = crate::plan::addresses(&args.host.servers);
+        if servers.is_empty() {
+            servers.push(crate::cli::DEFAULT_SERVER);
+        }
+        return servers
+            .iter()
+            .map(|text| {
+                let base = host::parse_user_url(text, args.host.servers_from)?;
+                Ok(Host::TfLink(TfLink {
+                    endpoint: host::upload_endpoint(&base),
+                    base,
+                    account: account.clone(),
+                }))
+            })
+            .collect();
+    }
+    let key = match &args.relay.relay_key_file {
+        Some(path) => Some(relay::read_secret_file(
+            path,
+            "--relay-key-file",
+            "the relay's API key",
+        )?),
+        None => env.relay_key.clone(),
+    };
+    let allow_ips = args
+        .relay
+        .allow_ips
+        .iter()
+        .map(|text| crate::plan::check_cidr(text))
+        .collect::<Result<Vec<_>>>()?;
+    relays
+        .iter()
+        .map(|text| {
+            Ok(Host::Relay(RelayTarget::new(
+                host::parse_user_url(text, args.relay.relays_from)?,
+                key.clone(),
+                ShareOptions {
+                    expires_in: args.relay.expires,
+                    max_downloads: args.relay.downloads.unwrap_or(1),
+                    allow_ips: allow_ips.clone(),
+                },
+            )))
+        })
+        .collect()
 }
 
 /// The files to send, or standard input for `-` (read to its end, spooled encrypted).
@@ -217,7 +247,7 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
     };
 
     let deadline = plan.network.overall_timeout;
-    let uploaded = tokio::time::timeout(deadline, upload_share(&plan, &secret))
+    let (host, uploaded) = tokio::time::timeout(deadline, upload_with_failover(&plan, &secret))
         .await
         .map_err(|_| CliError::UploadTimedOut {
             seconds: deadline.as_secs(),
@@ -234,12 +264,13 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
         };
         report::status(plan.quiet, notice);
     }
-    let expires_at = plan.host.expires_at();
-    let created = match &plan.host {
+    let expires_at = host.expires_at();
+    let created = match host {
         Host::Relay(relay) => relay.created().cloned(),
         Host::TfLink(_) => None,
     };
-    if let (Some(created), Host::Relay(relay)) = (&created, &plan.host) {
+    let address = host.address().to_string();
+    if let (Some(created), Host::Relay(relay)) = (&created, host) {
         if env.github_actions {
             crate::ui::report::mask_in_github_actions(&SecretString::from(
                 created.manage_token.as_str(),
@@ -273,6 +304,7 @@ pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
         ciphertext_size: uploaded.ciphertext_size,
         parts: uploaded.parts,
         sha256: uploaded.sha256,
+        host: &address,
         id: created.as_ref().map(|created| created.id.as_str()),
         max_downloads: created.as_ref().map(|created| created.max_downloads),
         manage_token: created
@@ -392,24 +424,61 @@ struct Uploaded {
 /// payload whose ciphertext fits one part is known before encrypting.
 const MAX_PREFIX: u64 = 1024;
 
-/// Sends the payload: streamed straight into one upload when its ciphertext fits one part,
-/// otherwise encrypted once into a spool file and uploaded as parts plus an index.
-async fn upload_share(plan: &Plan, secret: &Secret) -> Result<Uploaded> {
+/// Sends the share to the first host that takes it. When a host fails in a way another
+/// may not (unreachable, 5xx or 429 after the retries, an unusable reply), the whole
+/// share, parts and index alike, starts again on the next, and stderr names both; any
+/// other failure, or one on the last host, ends the send. A share never spans two hosts.
+async fn upload_with_failover<'p>(plan: &'p Plan, secret: &Secret) -> Result<(&'p Host, Uploaded)> {
+    let mut hosts = plan.hosts.iter().peekable();
+    while let Some(host) = hosts.next() {
+        let failure = match upload_share(plan, host, secret).await {
+            Ok(uploaded) => return Ok((host, uploaded)),
+            Err(failure) => failure,
+        };
+        let unusable = failure
+            .downcast_ref::<share_client::Error>()
+            .is_some_and(share_client::Error::host_unusable);
+        match (hosts.peek(), failure.downcast::<share_client::Error>()) {
+            (Some(next), Ok(error)) if unusable => report::status(
+                plan.quiet,
+                &format!(
+                    "could not upload to {}: {error}; sending the whole share to {} instead",
+                    host.address(),
+                    next.address()
+                ),
+            ),
+            (_, Ok(error)) => {
+                return Err(CliError::HostFailed {
+                    source: error,
+                    from: plan.hosts_from,
+                }
+                .into());
+            }
+            (_, Err(other)) => return Err(other),
+        }
+    }
+    unreachable!("a send always has at least one host")
+}
+
+/// Sends the payload to one host: streamed straight into one upload when its ciphertext
+/// fits one part, otherwise encrypted once into a spool file and uploaded as parts plus
+/// an index.
+async fn upload_share(plan: &Plan, host: &Host, secret: &Secret) -> Result<Uploaded> {
     let client = host::LazyUploadClient::new(&plan.network);
     // The size is known up front (to within the header, corrected once it is written),
     // so the upload bar shows a total, a percentage and the time left, like downloads.
     let estimate = crypto::ciphertext_len(MAX_PREFIX, plan.payload.len());
     let bar = progress::bytes_bar(Some(estimate), "Uploading", progress::visible(plan.quiet));
-    let fits_one_upload = !plan.host.profile().splits
+    let fits_one_upload = !host.profile().splits
         || crypto::ciphertext_len(MAX_PREFIX, plan.payload.len()) <= plan.part_size;
     let result = if fits_one_upload {
         with_retries(&plan.network, || {
-            upload_streaming(plan, secret, &client, &bar)
+            upload_streaming(plan, host, secret, &client, &bar)
         })
         .await
         .map_err(Into::into)
     } else {
-        upload_in_parts(plan, secret, &client, &bar).await
+        upload_in_parts(plan, host, secret, &client, &bar).await
     };
     bar.finish_and_clear();
     result
@@ -460,6 +529,7 @@ impl Counted {
 /// Every attempt encrypts afresh, so a retry never re-sends part of an earlier body.
 async fn upload_streaming(
     plan: &Plan,
+    host: &Host,
     secret: &Secret,
     client: &host::LazyUploadClient,
     bar: &indicatif::ProgressBar,
@@ -504,7 +574,7 @@ async fn upload_streaming(
         name: host::NEUTRAL_NAME,
         mime: "application/octet-stream",
     };
-    let uploaded = counted.settle(plan.host.upload(client, upload).await);
+    let uploaded = counted.settle(host.upload(client, upload).await);
     let encrypted = joined(encryption.await);
     match (uploaded, encrypted) {
         // A problem with the input explains a failed upload better than the upload error;
@@ -532,6 +602,7 @@ fn joined<T>(
 /// each retried on its own, then the index that the link will point to.
 async fn upload_in_parts(
     plan: &Plan,
+    host: &Host,
     secret: &Secret,
     client: &host::LazyUploadClient,
     bar: &indicatif::ProgressBar,
@@ -568,7 +639,7 @@ async fn upload_in_parts(
                     name: host::NEUTRAL_NAME,
                     mime: "application/octet-stream",
                 };
-                async move { counted.settle(plan.host.upload(client, upload).await) }
+                async move { counted.settle(host.upload(client, upload).await) }
             })
         })
         .buffered(plan.network.jobs)
@@ -597,7 +668,7 @@ async fn upload_in_parts(
             name: index::NEUTRAL_NAME,
             mime: "application/json",
         };
-        plan.host.upload(client, upload)
+        host.upload(client, upload)
     })
     .await?;
     Ok(Uploaded {

@@ -30,6 +30,8 @@ pub struct SendReport<'a> {
     pub parts: u32,
     /// Computed only when the report is printed as JSON.
     pub sha256: Option<String>,
+    /// The host that holds the share (of several given, the one it went to).
+    pub host: &'a str,
     /// A relay share's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<&'a str>,

@@ -595,7 +595,11 @@ fn bad_inputs_and_links_are_usage_errors() {
         .args(["send", "--server", "not a url", "x"])
         .output()
         .unwrap();
-    assert_failure(&output, 2, "--server is not a valid URL");
+    assert_failure(
+        &output,
+        2,
+        "--server does not start with http:// or https://",
+    );
     sandbox.write("pass.txt", b"\n");
     let output = sandbox
         .share(&server)

@@ -233,3 +233,32 @@ fn a_resume_directory_open_to_others_is_reported_and_left_as_it_was() {
 fn httpdate_in(seconds: u64) -> String {
     httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(seconds))
 }
+
+/// Every host a send may fall back on is checked, in order: here the first answers and
+/// the second does not, which is a host problem (exit 6) naming the second.
+#[test]
+fn every_fallback_host_is_checked() {
+    let server = StandIn::start();
+    let sandbox = Sandbox::new();
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let servers = format!("{} {dead}", server.api_base());
+    let output = doctor(&sandbox, &["--json"], &[("SHARE_SERVER", &servers)]);
+    assert_eq!(output.status.code(), Some(6), "{:?}", texts(&output));
+    let report = report(&output);
+    let hosts: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|check| check["check"] == "host")
+        .collect();
+    assert_eq!(hosts.len(), 2, "{report}");
+    assert_eq!(hosts[0]["status"], "ok", "{report}");
+    assert_eq!(hosts[1]["status"], "problem", "{report}");
+    assert!(
+        hosts[1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(dead.trim_start_matches("http://")),
+        "{report}"
+    );
+}

@@ -137,6 +137,16 @@ impl Error {
         }
     }
 
+    /// Whether the host failed in a way another host may not (unreachable, 5xx, 429, an
+    /// unusable reply): a send then starts again on the next host it was given.
+    pub fn host_unusable(&self) -> bool {
+        match self {
+            Error::Transport(err) => err.host_unusable(),
+            Error::Relay(err) => err.host_unusable(),
+            _ => false,
+        }
+    }
+
     /// What the user can do about it, printed after the description on the same line.
     pub fn hint(&self) -> Cow<'static, str> {
         match self {

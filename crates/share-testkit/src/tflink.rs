@@ -45,6 +45,8 @@ pub enum UploadFault {
     },
     /// A well-formed reply whose `downloadLink` is this text.
     ReplyLink(String),
+    /// The first `served` uploads are stored; every later one gets `status`.
+    FailAfter { served: usize, status: u16 },
 }
 
 /// How the download host misbehaves.
@@ -342,6 +344,9 @@ async fn handle_upload(
             status,
             retry_after,
         } if attempt <= times => return try_again(status, retry_after),
+        UploadFault::FailAfter { served, status } if shared.stored.len() >= served => {
+            return error(StatusCode::from_u16(status).unwrap(), "Upload failed");
+        }
         UploadFault::ReplyLink(link) => {
             let reply = serde_json::json!({
                 "fileName": "share.age", "downloadLink": link, "downloadLinkEncoded": link,

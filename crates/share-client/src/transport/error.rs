@@ -20,7 +20,8 @@ use crate::transport::network::deepest_cause;
 use crate::transport::relay::describe_time;
 
 const CHECK_NETWORK: &str = "check your network connection and try again";
-const NOT_TFLINK: &str = "check --server points at a tfLink-compatible API; nothing was shared";
+const NOT_TFLINK: &str =
+    "check that the host is a tfLink-compatible API (--server); nothing was shared";
 const NOT_A_RELAY: &str = "check that the address is a share relay";
 
 /// A request that failed, an address that cannot be used, or a host that misbehaved.
@@ -69,6 +70,12 @@ pub enum TransportError {
         source: url::ParseError,
     },
     /// An address given by the user that is not http(s).
+    #[error("{what} does not start with http:// or https://")]
+    NoScheme {
+        /// Where the address came from ("the link", "--server", "SHARE_SERVER").
+        what: &'static str,
+    },
+    /// An address of another scheme than http or https, or without a host.
     #[error("{what} must be an http:// or https:// address")]
     NotWebUrl {
         /// What the address was given as.
@@ -93,6 +100,14 @@ pub enum TransportError {
         source: reqwest::Error,
     },
     /// The TLS handshake failed, or the host's certificate is not trusted.
+    #[error("cannot {action} {host}: it does not answer TLS there (a plain-HTTP server?)")]
+    NotTls {
+        /// What was being done ("upload to", "download", …).
+        action: &'static str,
+        /// The host and port.
+        host: String,
+    },
+    /// A TLS failure: the certificate is not trusted, or the handshake failed.
     #[error("cannot {action} {host}: {}", untrusted(&deepest_cause(.source)))]
     Tls {
         /// What was being done.
@@ -164,6 +179,29 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// Whether the host failed in a way another host may not: it cannot be reached, it
+    /// timed out, it answered 5xx or 429 (after the retries), 413, or a reply that is
+    /// not a usable upload reply. Refusals of the request itself (other 4xx) and every
+    /// local or usage problem would fail the same way anywhere.
+    pub fn host_unusable(&self) -> bool {
+        match self {
+            TransportError::TimedOut { .. }
+            | TransportError::Request { .. }
+            | TransportError::NotTls { .. }
+            | TransportError::Tls { .. }
+            | TransportError::ReplyTooLarge
+            | TransportError::UploadTooLarge
+            | TransportError::UploadRedirected { .. }
+            | TransportError::ReplyNotJson
+            | TransportError::ReplyLinkNotUrl
+            | TransportError::ReplyLinkNotWeb => true,
+            TransportError::Refused { status, .. } => {
+                status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            _ => false,
+        }
+    }
+
     /// Which documented exit code the error leads to.
     pub fn kind(&self) -> Kind {
         match self {
@@ -173,10 +211,12 @@ impl TransportError {
             TransportError::CaFileUnreadable { .. }
             | TransportError::CaFileEmpty { .. }
             | TransportError::InvalidUrl { .. }
+            | TransportError::NoScheme { .. }
             | TransportError::NotWebUrl { .. } => Kind::Usage,
             TransportError::NotFound { .. } => Kind::NotFound,
             TransportError::TimedOut { .. }
             | TransportError::Request { .. }
+            | TransportError::NotTls { .. }
             | TransportError::Tls { .. }
             | TransportError::ReplyTooLarge
             | TransportError::TooLarge { .. }
@@ -205,8 +245,18 @@ impl TransportError {
             TransportError::CaFileUnreadable { .. } | TransportError::CaFileEmpty { .. } => {
                 "give a PEM file with one or more CA certificates".into()
             }
-            TransportError::InvalidUrl { .. } | TransportError::NotWebUrl { .. } => {
-                "give a full http:// or https:// address".into()
+            TransportError::InvalidUrl { what, .. } | TransportError::NotWebUrl { what } => {
+                format!("give {what} a full http:// or https:// address").into()
+            }
+            TransportError::NoScheme { what: "the link" } => {
+                "copy the whole link printed by `share send`, https:// included".into()
+            }
+            TransportError::NoScheme { what } => {
+                format!("give {what} the whole address, with https:// (or http://) in front")
+                    .into()
+            }
+            TransportError::NotTls { .. } => {
+                "use http:// for a server without TLS, or check the port".into()
             }
             TransportError::TimedOut { .. } | TransportError::Request { .. } => {
                 CHECK_NETWORK.into()
@@ -217,7 +267,7 @@ impl TransportError {
             TransportError::ReplyTooLarge => NOT_TFLINK.into(),
             TransportError::TooLarge { .. } => "check the link; nothing was written".into(),
             TransportError::NotFound { .. } => {
-                "tfLink keeps anonymous uploads for 7 days; ask the sender to share it again".into()
+                "check that you copied the whole link; tfLink keeps anonymous uploads for 7 days, so an older link is gone: ask the sender to share it again".into()
             }
             TransportError::EndedEarly
             | TransportError::WrongRange
@@ -225,10 +275,18 @@ impl TransportError {
             TransportError::MoreThanAnnounced => {
                 "nothing was written; try again, and check the link if it keeps happening".into()
             }
-            TransportError::Refused { .. } => "try again later".into(),
+            TransportError::Refused { status, .. }
+                if status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS =>
+            {
+                "try again later".into()
+            }
+            TransportError::Refused { .. } => {
+                "check the host's address: it must be a tfLink-compatible API base".into()
+            }
             TransportError::UploadTooLarge => "tfLink accepts at most 100 MB per file".into(),
             TransportError::UploadRedirected { .. } => {
-                "give --server the final address of the API; uploads never follow redirects".into()
+                "give the final address of the API (--server); uploads never follow redirects"
+                    .into()
             }
             TransportError::ReplyNotJson
             | TransportError::ReplyLinkNotUrl
@@ -266,8 +324,9 @@ impl Catalogued for TransportError {
             },
             TransportErrorVariant::InvalidUrl => TransportError::InvalidUrl {
                 what: "the link",
-                source: url::ParseError::RelativeUrlWithoutBase,
+                source: url::ParseError::InvalidPort,
             },
+            TransportErrorVariant::NoScheme => TransportError::NoScheme { what: "the link" },
             TransportErrorVariant::NotWebUrl => TransportError::NotWebUrl { what: "--server" },
             TransportErrorVariant::TimedOut => TransportError::TimedOut {
                 action: "upload to",
@@ -277,6 +336,10 @@ impl Catalogued for TransportError {
                 action: "download",
                 host: host(),
                 source: sample_reqwest_error(),
+            },
+            TransportErrorVariant::NotTls => TransportError::NotTls {
+                action: "upload to",
+                host: "127.0.0.1:8080".to_owned(),
             },
             TransportErrorVariant::Tls => TransportError::Tls {
                 action: "upload to",
@@ -461,6 +524,25 @@ pub enum RelayError {
 }
 
 impl RelayError {
+    /// Whether the relay failed in a way another relay may not (see
+    /// [`TransportError::host_unusable`]): not a relay, unavailable or rate limiting, a
+    /// 5xx or 429 without the relay's error body, a redirect, or an unusable reply.
+    pub fn host_unusable(&self) -> bool {
+        match self {
+            RelayError::NotARelay
+            | RelayError::Unavailable { .. }
+            | RelayError::Redirected { .. }
+            | RelayError::ForeignLinks
+            | RelayError::UnexpectedAnswer { .. }
+            | RelayError::ReplyTooLarge
+            | RelayError::NotWebAddress => true,
+            RelayError::RefusedStatus { status } => {
+                status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            _ => false,
+        }
+    }
+
     /// Which documented exit code the error leads to.
     pub fn kind(&self) -> Kind {
         match self {

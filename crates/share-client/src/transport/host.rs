@@ -33,6 +33,8 @@ pub struct Profile {
 
 /// tfLink, or an API compatible with it: where to upload, and with which account.
 pub struct TfLink {
+    /// The API base as given (`--server`), for messages and the report.
+    pub base: Url,
     /// The upload endpoint (`…/api/upload`).
     pub endpoint: Url,
     /// The account, for uploads kept as long as the account keeps them.
@@ -87,6 +89,19 @@ impl Host {
             }
             Host::Relay(relay) => relay.upload(client, upload.body, upload.length).await,
         }
+    }
+
+    /// The host's address as the user gave it, without any user name or password in it:
+    /// for messages ("could not upload to …") and the report's `host`.
+    pub fn address(&self) -> Url {
+        let mut base = match self {
+            Host::TfLink(tflink) => tflink.base.clone(),
+            Host::Relay(relay) => relay.base.clone(),
+        };
+        // Only fails for URLs that cannot have credentials, which then have none.
+        let _ = base.set_password(None);
+        let _ = base.set_username("");
+        base
     }
 
     /// When the link stops working, as RFC 3339, if known after the upload.

@@ -16,6 +16,8 @@ pub mod tflink;
 pub use download::{Download, MAX_DOWNLOAD_BYTES, download};
 pub use error::{RelayError, RelayErrorVariant, TransportError, TransportErrorVariant};
 pub use network::{LazyUploadClient, Network, host_of, parse_user_url, transport_error};
+/// The HTTP status type of the errors above.
+pub use reqwest::StatusCode;
 pub use retry::AttemptFailure;
 pub use tflink::{
     ANONYMOUS_RETENTION, Account, MAX_UPLOAD_BYTES, NEUTRAL_NAME, Upload, parse_reply, upload,

@@ -246,8 +246,11 @@ pub fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>> {
 /// Parses an http(s) URL given by the user (`--server`, a link): exit 2 when unusable.
 /// `what` names it in the message ("the link", "--server").
 pub fn parse_user_url(text: &str, what: &'static str) -> Result<Url> {
-    let url =
-        Url::parse(text.trim()).map_err(|source| TransportError::InvalidUrl { what, source })?;
+    let url = Url::parse(text.trim()).map_err(|source| match source {
+        // "tmpfile.link/abc": the scheme was left out, not a broken address.
+        url::ParseError::RelativeUrlWithoutBase => TransportError::NoScheme { what },
+        source => TransportError::InvalidUrl { what, source },
+    })?;
     if !is_web_url(&url) {
         return Err(TransportError::NotWebUrl { what }.into());
     }
@@ -281,6 +284,8 @@ pub fn transport_error(action: &'static str, url: &Url, source: reqwest::Error) 
     let host = host_of(url);
     if source.is_timeout() {
         TransportError::TimedOut { action, host }
+    } else if url.scheme() == "https" && is_not_tls(&source) {
+        TransportError::NotTls { action, host }
     } else if is_tls_failure(&source) {
         TransportError::Tls {
             action,
@@ -316,6 +321,13 @@ pub(crate) fn is_tls_failure(err: &reqwest::Error) -> bool {
         };
     }
     false
+}
+
+/// Whether a TLS handshake failed because the other end does not speak TLS: rustls
+/// reports the first bytes of a plain-HTTP reply as a record of an invalid content type.
+pub(crate) fn is_not_tls(err: &reqwest::Error) -> bool {
+    let cause = deepest_cause(err);
+    cause.contains("InvalidContentType") || cause.contains("corrupt message")
 }
 
 /// The innermost cause of an error: the one that names the real reason.

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::network::{Network, is_tls_failure, transport_error};
+use super::network::{Network, transport_error};
 use super::relay::endpoint;
 
 /// The most of a reply body a probe reads.
@@ -123,14 +123,10 @@ impl Prober {
                 hint: "check the address and your network; raise --connect-timeout or --idle-timeout for a slow host".to_owned(),
             }),
             Ok(Err(err)) => {
-                let hint = if is_tls_failure(&err) {
-                    "the host's certificate is not trusted; if it uses a private CA, give it with --ca-file"
-                } else {
-                    "check the address and your network connection"
-                };
+                let error = transport_error("reach", url, err);
                 Err(Unanswered {
-                    what: transport_error("reach", url, err).to_string(),
-                    hint: hint.to_owned(),
+                    what: error.to_string(),
+                    hint: error.hint().into_owned(),
                 })
             }
             Ok(Ok((status, date, body))) => Ok(Answer {

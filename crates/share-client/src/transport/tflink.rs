@@ -20,6 +20,7 @@ pub use share_proto::tflink::{ANONYMOUS_RETENTION, MAX_UPLOAD_BYTES, NEUTRAL_NAM
 const MAX_REPLY_BYTES: usize = 64 * 1024;
 
 /// Credentials for account uploads (`X-User-Id` and `X-Auth-Token`).
+#[derive(Clone)]
 pub struct Account {
     /// The account's user ID, sent as `X-User-Id` (`TFLINK_USER_ID`).
     pub user_id: String,
