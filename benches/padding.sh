@@ -46,15 +46,16 @@ for file in 1KiB.bin 1MB.bin 95MB.bin; do
         "$file" "$size" "$c_plain" "$c_padded"
 done
 
-# Receive links, made once each way (the stand-in keeps the newest 8 files).
+hyperfine --style basic --runs "$runs" --export-markdown send.md \
+    -n "send 95 MB, padded" "$share send -q --json 95MB.bin" \
+    -n "send 95 MB, --no-pad" "$share send -q --json --no-pad 95MB.bin"
+# Receive links, made once each way after the send runs (the stand-in keeps only the
+# newest 8 files, so links made before them would be gone).
 link_for() { "$share" send -q --json --passphrase-out "$1.pass" "${@:2}" 95MB.bin | field link; }
 rm -f padded.pass plain.pass
 padded_link=$(link_for padded)
 plain_link=$(link_for plain --no-pad)
 
-hyperfine --style basic --runs "$runs" --export-markdown send.md \
-    -n "send 95 MB, padded" "$share send -q --json 95MB.bin" \
-    -n "send 95 MB, --no-pad" "$share send -q --json --no-pad 95MB.bin"
 hyperfine --style basic --runs "$runs" --export-markdown receive.md \
     --prepare "rm -f 95MB.out" \
     -n "receive 95 MB, padded" "$share receive -q --passphrase-file padded.pass -o 95MB.out $padded_link" \

@@ -16,7 +16,7 @@ fuzz_target!(|data: (u8, &[u8])| {
             files: u64::from(files % 4),
         },
         &staging,
-        &|_, _| Ok(()),
+        &|_, _, _| Ok(()),
     );
     let outside: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
     assert_eq!(

@@ -24,6 +24,7 @@ use share_client::error::Kind;
 use share_client::local::LocalError;
 use share_client::local::cleanup::{self, Done};
 use share_client::local::destination::Destination;
+use share_client::local::space;
 use share_client::multipart::fetch::{self, ResumeDir};
 use share_client::multipart::index::{self, IndexChecks};
 use share_client::payload::PayloadError;
@@ -211,8 +212,16 @@ async fn download_and_decrypt(
         index.check_part_links(&rule)?;
         let part_client = plan.network.part_client(&rule)?;
         let resume = ResumeDir::open(&plan.link)?;
+        // The parts still to come must fit where they are kept, or nothing is fetched.
+        if let Err(err) = space::ensure_parts(resume.path(), resume.missing_bytes(&index)) {
+            if !resume.holds_parts() {
+                resume.remove();
+            }
+            return Err(err.into());
+        }
         let _leftover = cleanup::register_resume(resume.path(), fetch::holds_parts);
         let bar = progress::bytes_bar(Some(index.size), "Downloading", show_now);
+        let destination = destination.map(|place| place.bounded_by(Some(index.size)));
         let (reader, fetching) = fetch::fetch_all(
             part_client,
             plan.network.clone(),
@@ -234,6 +243,7 @@ async fn download_and_decrypt(
         return Ok(received?);
     }
     let bar = progress::bytes_bar(download.content_length, "Downloading", show_now);
+    let destination = destination.map(|place| place.bounded_by(download.content_length));
     // A stop request ends the stream, so the decryption thread never waits on the network.
     let body = futures_util::stream::once(std::future::ready(Ok(first)))
         .chain(download.body)
@@ -296,6 +306,7 @@ async fn receive_from_relay(
     );
     let body = download.body.take_until(Box::pin(cleanup::stopped()));
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
+    let destination = destination.map(|place| place.bounded_by(Some(claim.size)));
     let received =
         decrypt_on_thread(plan, key, destination, bar.wrap_read(reader), &bar, show).await;
     match received {
@@ -465,7 +476,7 @@ fn write_payload<R: Read>(
                 &mut hashing,
                 marker,
                 destination.staging(),
-                &|name, is_dir| destination.check_entry(name, is_dir),
+                &|name, is_dir, size| destination.check_entry(name, is_dir, size),
             )?;
             placed(destination.commit(&unpacked)?)
         }

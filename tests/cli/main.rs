@@ -17,6 +17,7 @@ mod parts;
 mod receive_safety;
 mod recipients;
 mod relay;
+mod space;
 mod support;
 mod terminal;
 mod transport;

@@ -37,6 +37,8 @@ enum Place {
 pub struct Destination {
     place: Place,
     force: bool,
+    /// The ciphertext's length, when known: no entry can hold more.
+    ciphertext_len: Option<u64>,
     staging: tempfile::TempDir,
     _registration: crate::local::cleanup::Registration,
 }
@@ -92,6 +94,7 @@ impl Destination {
         Ok(Destination {
             place,
             force,
+            ciphertext_len: None,
             _registration: crate::local::cleanup::register(staging.path()),
             staging,
         })
@@ -103,7 +106,26 @@ impl Destination {
     /// checks everything again, since the destination may change meanwhile.
     ///
     /// [`commit`]: Destination::commit
-    pub fn check_entry(&self, name: &str, is_dir: bool) -> Result<()> {
+    ///
+    /// A file larger than the free space where it goes is refused the same way
+    /// ([`space`](crate::local::space)).
+    pub fn check_entry(&self, name: &str, is_dir: bool, size: u64) -> Result<()> {
+        let plausible = self.ciphertext_len.is_none_or(|most| size <= most);
+        if !is_dir && plausible {
+            let shown = match &self.place {
+                Place::Into(dir, _) | Place::NewDirectory(dir) => dir.as_path(),
+                Place::At(path, _) => path.parent().unwrap_or(Path::new(".")),
+            };
+            if let Err(available) = crate::local::space::fits(self.staging.path(), size) {
+                return Err(LocalError::NoSpace {
+                    path: shown.to_owned(),
+                    name: name.to_owned(),
+                    needed: size,
+                    available,
+                }
+                .into());
+            }
+        }
         let Place::Into(dir, _) = &self.place else {
             // A new directory has nothing in it yet; a single path was checked in prepare.
             return Ok(());
@@ -121,6 +143,13 @@ impl Destination {
             }
             _ => Err(already_exists(&target)),
         }
+    }
+
+    /// Notes the ciphertext's length, once the download says it: an entry declaring more
+    /// is a malformed share (refused as such while unpacking), not a lack of space.
+    pub fn bounded_by(mut self, ciphertext_len: Option<u64>) -> Destination {
+        self.ciphertext_len = ciphertext_len;
+        self
     }
 
     /// The hidden staging directory (`.share-partial-*`) to unpack into before [`commit`].

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Catalogued, Error, Kind, REPORT_BUG, io_text};
+use crate::payload::names::untrusted;
 
 /// Something on the user's own machine that failed or is in the way.
 #[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
@@ -60,6 +61,36 @@ pub enum LocalError {
     Appeared {
         /// The output directory.
         path: PathBuf,
+    },
+    /// A received file larger than the free space where it goes.
+    #[error(
+        "{} has {available} bytes free, too few for {} ({needed} bytes)",
+        .path.display(),
+        untrusted(.name)
+    )]
+    NoSpace {
+        /// The directory the file goes to.
+        path: PathBuf,
+        /// The file's name in the share (untrusted: escaped when shown).
+        name: String,
+        /// Its size.
+        needed: u64,
+        /// The free space there.
+        available: u64,
+    },
+    /// The parts of a multi-part share that are still to come do not fit where parts are
+    /// kept for resuming.
+    #[error(
+        "{} has {available} bytes free, too few for the share's parts ({needed} bytes)",
+        .path.display()
+    )]
+    NoSpaceForParts {
+        /// The resume directory.
+        path: PathBuf,
+        /// The bytes of the parts not yet kept.
+        needed: u64,
+        /// The free space there.
+        available: u64,
     },
     /// Neither a state nor a home directory to keep receipts in.
     #[error("there is no place to keep receipts (no home directory)")]
@@ -124,6 +155,8 @@ impl LocalError {
             | LocalError::FileInTheWay { .. }
             | LocalError::DirectoryInTheWay { .. }
             | LocalError::Appeared { .. }
+            | LocalError::NoSpace { .. }
+            | LocalError::NoSpaceForParts { .. }
             | LocalError::NoReceiptPlace
             | LocalError::NotPrivate { .. }
             | LocalError::StdoutWrite { .. } => Kind::LocalIo,
@@ -163,6 +196,12 @@ impl LocalError {
             }
             LocalError::Appeared { .. } => {
                 "nothing was written; check who else can write there, or choose another place with -o".into()
+            }
+            LocalError::NoSpace { .. } => {
+                "nothing was written; free some space, or choose another place with -o".into()
+            }
+            LocalError::NoSpaceForParts { .. } => {
+                "nothing was written; free some space there, or point XDG_CACHE_HOME at a roomier place".into()
             }
             LocalError::NoReceiptPlace => {
                 "set XDG_STATE_HOME or HOME, or send with --no-receipt".into()
@@ -210,6 +249,17 @@ impl Catalogued for LocalError {
             },
             LocalErrorVariant::Appeared => LocalError::Appeared {
                 path: path("inbox"),
+            },
+            LocalErrorVariant::NoSpace => LocalError::NoSpace {
+                path: path("inbox"),
+                name: "video.mp4".to_owned(),
+                needed: 60_000_000,
+                available: 10_485_760,
+            },
+            LocalErrorVariant::NoSpaceForParts => LocalError::NoSpaceForParts {
+                path: path(".cache/share/resume/0123456789abcdef"),
+                needed: 495_000_000,
+                available: 104_857_600,
             },
             LocalErrorVariant::NoReceiptPlace => LocalError::NoReceiptPlace,
             LocalErrorVariant::NotPrivate => LocalError::NotPrivate {

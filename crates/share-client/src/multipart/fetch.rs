@@ -99,6 +99,20 @@ impl ResumeDir {
         self.dir.join(format!("part-{number:05}"))
     }
 
+    /// The bytes of the index's parts that are not kept here yet (a kept part has its
+    /// full size; one of another size is fetched again).
+    pub fn missing_bytes(&self, index: &Index) -> u64 {
+        index
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(number, part)| {
+                fs::metadata(self.part_path(*number)).map_or(true, |meta| meta.len() != part.size)
+            })
+            .map(|(_, part)| part.size)
+            .sum()
+    }
+
     /// Whether any checked part is kept.
     pub fn holds_parts(&self) -> bool {
         holds_parts(&self.dir)

@@ -279,13 +279,14 @@ fn pax_path(records: &[u8]) -> Result<Option<Vec<u8>>> {
 
 /// Unpacks a share payload (marker first) into `staging`, which must be an empty
 /// directory this process created. The input must end right after the archive.
-/// `check_entry(name, is_dir)` runs for every entry before it is written, so a conflict
-/// at the destination stops the receive as soon as the name is known.
+/// `check_entry(name, is_dir, size)` runs for every entry before it is written, so a
+/// conflict at the destination (or too little space for the file) stops the receive as
+/// soon as the entry is known.
 pub fn unpack<R: Read>(
     input: R,
     marker: Marker,
     staging: &Path,
-    check_entry: &dyn Fn(&str, bool) -> Result<()>,
+    check_entry: &dyn Fn(&str, bool, u64) -> Result<()>,
 ) -> Result<Unpacked> {
     let Input { reader, failure } = Input::new(input);
     let mut archive = tar::Archive::new(reader);
@@ -310,7 +311,7 @@ pub fn unpack<R: Read>(
         if !seen.insert(name.clone()) {
             return Err(PayloadError::DuplicateEntry { name }.into());
         }
-        check_entry(&name, is_dir)?;
+        check_entry(&name, is_dir, entry.size())?;
         let target = staging.join(&name);
         match entry_type {
             tar::EntryType::Directory => {
@@ -542,7 +543,7 @@ mod tests {
         assert_eq!(marker, Marker { files: 2 });
 
         let staging = tempfile::tempdir().unwrap();
-        let unpacked = unpack(&bytes[..], marker, staging.path(), &|_, _| Ok(())).unwrap();
+        let unpacked = unpack(&bytes[..], marker, staging.path(), &|_, _, _| Ok(())).unwrap();
         assert_eq!(fs::read(staging.path().join("dir/sub/b")).unwrap(), b"bee");
         assert_eq!(
             unpacked.top_level,
@@ -568,9 +569,12 @@ mod tests {
         let mut bytes = payload_bytes(&[source.path().join("a")]);
         bytes.extend_from_slice(b"garbage");
         let staging = tempfile::tempdir().unwrap();
-        let err = unpack(&bytes[..], Marker { files: 1 }, staging.path(), &|_, _| {
-            Ok(())
-        })
+        let err = unpack(
+            &bytes[..],
+            Marker { files: 1 },
+            staging.path(),
+            &|_, _, _| Ok(()),
+        )
         .unwrap_err();
         assert_eq!(err.kind(), crate::error::Kind::BadPayload);
     }
@@ -591,8 +595,13 @@ mod tests {
 
         let unpack_bytes = |bytes: &[u8]| {
             let staging = tempfile::tempdir().unwrap();
-            unpack(bytes, Marker { files: 1 }, staging.path(), &|_, _| Ok(()))
-                .map(|unpacked| unpacked.files[0].size)
+            unpack(
+                bytes,
+                Marker { files: 1 },
+                staging.path(),
+                &|_, _, _| Ok(()),
+            )
+            .map(|unpacked| unpacked.files[0].size)
         };
         assert_eq!(unpack_bytes(&bytes).unwrap(), 300_000);
         // Unpadded (an older share, or --no-pad) is fine too.
