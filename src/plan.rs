@@ -1,7 +1,8 @@
 //! The environment, captured once at start-up, and the checks that turn raw arguments plus
 //! that environment into plain decisions before anything is read or sent (ripgrep's
 //! low-level/high-level split). Nothing here touches a file or the network, so unit tests
-//! call it for every usage error; the commands then act on the result.
+//! call it for every usage error; the commands then act on the result (reading key
+//! files, CA roots and standard input in a separate step, like [`NetworkPlan::connect`]).
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -160,20 +161,47 @@ pub fn timeouts(args: &NetworkArgs) -> Timeouts {
     }
 }
 
-/// The network settings: the plain values, plus the roots of `--ca-file`, read here (the
-/// one file this step reads; exit 2 if unreadable).
+/// The network flags as plain values; [`NetworkPlan::connect`] reads `--ca-file`.
+#[derive(Debug, Clone)]
+pub struct NetworkPlan {
+    pub timeouts: Timeouts,
+    pub retries: u32,
+    pub jobs: usize,
+    /// Extra CA certificates to trust (read when connecting).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Whether retry notices are silenced (`-q`).
+    pub quiet: bool,
+}
+
+impl NetworkPlan {
+    /// The network settings, with the roots of `--ca-file` read (exit 2 if unreadable).
+    pub fn connect(&self) -> Result<Network> {
+        let extra_roots = match &self.ca_file {
+            Some(path) => transport::network::read_ca_file(path)?,
+            None => Vec::new(),
+        };
+        let quiet = self.quiet;
+        Ok(
+            Network::new(self.timeouts, self.retries, self.jobs, extra_roots)
+                .with_notices(move |text| crate::ui::report::notice_over_progress(quiet, text)),
+        )
+    }
+}
+
+/// The network flags as a plan: nothing is read yet.
+pub fn network_plan(args: &NetworkArgs, quiet: bool) -> NetworkPlan {
+    NetworkPlan {
+        timeouts: timeouts(args),
+        retries: args.retries,
+        jobs: usize::from(args.jobs),
+        ca_file: args.ca_file.clone(),
+        quiet,
+    }
+}
+
+/// The network settings at once, for the commands without a separate plan step.
 pub fn network(args: &NetworkArgs, quiet: bool) -> Result<Network> {
-    let extra_roots = match &args.ca_file {
-        Some(path) => transport::network::read_ca_file(path)?,
-        None => Vec::new(),
-    };
-    Ok(Network::new(
-        timeouts(args),
-        args.retries,
-        usize::from(args.jobs),
-        extra_roots,
-    )
-    .with_notices(move |text| crate::ui::report::notice_over_progress(quiet, text)))
+    network_plan(args, quiet).connect()
 }
 
 #[cfg(test)]

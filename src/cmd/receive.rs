@@ -46,7 +46,8 @@ pub(crate) enum Output {
     Files(Option<PathBuf>),
 }
 
-/// Everything `receive` will do, decided before any network I/O.
+/// Everything `receive` will do, decided from the arguments and the captured environment
+/// alone: the passphrase, identity files and CA roots are read afterwards, in [`run`].
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) link: Url,
@@ -58,7 +59,7 @@ pub(crate) struct Plan {
     pub(crate) json: bool,
     pub(crate) quiet: bool,
     pub(crate) max_work_factor: u8,
-    pub(crate) network: host::Network,
+    pub(crate) network: crate::plan::NetworkPlan,
 }
 
 pub(crate) fn plan(args: ReceiveArgs, env: &Environment) -> Result<Plan> {
@@ -87,7 +88,7 @@ pub(crate) fn plan(args: ReceiveArgs, env: &Environment) -> Result<Plan> {
         json: args.json,
         quiet: args.quiet,
         max_work_factor: args.max_work_factor,
-        network: crate::plan::network(&args.network, args.quiet)?,
+        network: crate::plan::network_plan(&args.network, args.quiet),
     })
 }
 
@@ -102,6 +103,7 @@ pub(crate) enum Key {
 
 pub(crate) async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
     let plan = plan(args, env)?;
+    let network = plan.network.connect()?;
     let key = match &plan.passphrase {
         None => {
             let mut identities = Vec::new();
@@ -124,16 +126,20 @@ pub(crate) async fn run(args: ReceiveArgs, env: &Environment) -> Result<()> {
         Output::Files(path) => Some(Destination::prepare(path.as_deref(), plan.force)?),
         Output::Stdout => None,
     };
-    let deadline = plan.network.overall_timeout;
-    let received =
-        match tokio::time::timeout(deadline, download_and_decrypt(&plan, key, destination)).await {
-            Ok(received) => received?,
-            Err(_) => {
-                // Stop the decryption thread and wait for it before saying what was written.
-                cleanup::remove_all();
-                return Err(past_deadline(deadline, cleanup::done()).into());
-            }
-        };
+    let deadline = network.overall_timeout;
+    let received = match tokio::time::timeout(
+        deadline,
+        download_and_decrypt(&plan, &network, key, destination),
+    )
+    .await
+    {
+        Ok(received) => received?,
+        Err(_) => {
+            // Stop the decryption thread and wait for it before saying what was written.
+            cleanup::remove_all();
+            return Err(past_deadline(deadline, cleanup::done()).into());
+        }
+    };
 
     for line in wrote_lines(&received.files) {
         report::status(plan.quiet, &line);
@@ -190,14 +196,15 @@ fn past_deadline(deadline: std::time::Duration, done: Done) -> CliError {
 /// streamed straight through, or, when the link holds an index, its parts in order.
 async fn download_and_decrypt(
     plan: &Plan,
+    network: &host::Network,
     key: Key,
     destination: Option<Destination>,
 ) -> Result<Received> {
     if relay::is_relay_link(&plan.link) {
-        return receive_from_relay(plan, key, destination).await;
+        return receive_from_relay(plan, network, key, destination).await;
     }
-    let client = plan.network.download_client()?;
-    let mut download = host::download(&client, &plan.link, &plan.network).await?;
+    let client = network.download_client()?;
+    let mut download = host::download(&client, &plan.link, network).await?;
     let first = match download.body.next().await {
         Some(chunk) => chunk.map_err(crypto::payload_read_error)?,
         None => Bytes::new(),
@@ -210,7 +217,7 @@ async fn download_and_decrypt(
         let index = index::parse(&text, host::MAX_DOWNLOAD_BYTES)?;
         let rule = PartRule::for_index(&plan.link, &served_from, peer);
         index.check_part_links(&rule)?;
-        let part_client = plan.network.part_client(&rule)?;
+        let part_client = network.part_client(&rule)?;
         let resume = ResumeDir::open(&plan.link)?;
         // The parts still to come must fit where they are kept, or nothing is fetched.
         if let Err(err) = space::ensure_parts(resume.path(), resume.missing_bytes(&index)) {
@@ -224,7 +231,7 @@ async fn download_and_decrypt(
         let destination = destination.map(|place| place.bounded_by(Some(index.size)));
         let (reader, fetching) = fetch::fetch_all(
             part_client,
-            plan.network.clone(),
+            network.clone(),
             index,
             &resume,
             progress::as_callback(&bar),
@@ -257,11 +264,12 @@ async fn download_and_decrypt(
 /// been received, stream the content through decryption, and confirm completion.
 async fn receive_from_relay(
     plan: &Plan,
+    network: &host::Network,
     key: Key,
     destination: Option<Destination>,
 ) -> Result<Received> {
     // API calls never follow redirects; the content may (the download policy applies).
-    let api = plan.network.upload_client()?;
+    let api = network.upload_client()?;
     let resume = ResumeDir::open(&plan.link)?;
     let claim = match relay::load_ticket(resume.path()) {
         Some(claim) => {
@@ -285,11 +293,9 @@ async fn receive_from_relay(
             path: resume.path().to_owned(),
             source,
         })?;
-    let client = plan.network.download_client()?;
+    let client = network.download_client()?;
     let download =
-        match host::download::download_limited(&client, &content_url, &plan.network, claim.size)
-            .await
-        {
+        match host::download::download_limited(&client, &content_url, network, claim.size).await {
             Ok(download) => download,
             Err(err) => {
                 if err.kind() == Kind::NotFound {
@@ -560,5 +566,73 @@ mod tests {
         );
         assert_eq!(name("https://d.tmpfile.link/"), "download");
         assert_eq!(name("https://d.tmpfile.link/x/.bashrc"), "download");
+    }
+
+    fn args(line: &[&str]) -> ReceiveArgs {
+        use clap::Parser;
+        let mut full = vec!["share", "receive"];
+        full.extend_from_slice(line);
+        match crate::cli::Cli::try_parse_from(full)
+            .expect("parses")
+            .command
+        {
+            crate::cli::Command::Receive(args) => args,
+            _ => unreachable!("a receive"),
+        }
+    }
+
+    fn refused(line: &[&str], env: &Environment) -> String {
+        let err = plan(args(line), env).expect_err("refused");
+        assert_eq!(crate::error::kind_of(&err), Some(Kind::Usage), "{line:?}");
+        crate::error::one_line(&err)
+    }
+
+    const LINK: &str = "http://127.0.0.1:9/d/share.age";
+
+    #[test]
+    fn every_usage_error_is_found_by_the_plan_which_reads_nothing() {
+        let none = Environment::default();
+        assert!(refused(&[LINK], &none).starts_with("no passphrase"));
+        let env = Environment {
+            passphrase: Some(SecretString::from("given")),
+            ..Environment::default()
+        };
+        assert!(
+            refused(&["--json", "-o", "-", LINK], &env)
+                .starts_with("--json and -o - both want standard output")
+        );
+        assert!(
+            refused(&["tmpfile.link/d/share.age"], &env)
+                .starts_with("the link does not start with http:// or https://")
+        );
+        // Files named by the flags are read later, by `run`.
+        let plan = plan(
+            args(&[
+                "--ca-file",
+                "/nonexistent/ca.pem",
+                "--passphrase-file",
+                "/nonexistent/pass.txt",
+                LINK,
+            ]),
+            &none,
+        )
+        .expect("nothing is read while planning");
+        assert_eq!(
+            plan.passphrase,
+            Some(Source::File(PathBuf::from("/nonexistent/pass.txt")))
+        );
+        let with_identity = plan_of(&["-i", "/nonexistent/key.txt", LINK], &env);
+        assert!(
+            with_identity.passphrase.is_none(),
+            "identities, not the passphrase"
+        );
+        assert!(matches!(
+            plan_of(&["-o", "-", LINK], &env).output,
+            Output::Stdout
+        ));
+    }
+
+    fn plan_of(line: &[&str], env: &Environment) -> Plan {
+        plan(args(line), env).expect("planned")
     }
 }

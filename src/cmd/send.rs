@@ -36,18 +36,53 @@ use share_client::transport::retry::with_retries;
 use share_client::{crypto, crypto::passphrase, multipart::spool, stream::pipe, transport as host};
 use share_proto::relay::CreatedShare;
 
-/// Everything `send` will do, decided before any network I/O.
+/// What to send: files and directories, or standard input under a name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum PayloadSource {
+    Paths(Vec<PathBuf>),
+    Stdin { name: String },
+}
+
+/// Everything `send` will do, decided from the arguments and the captured environment
+/// alone: no file, key, CA root or standard input has been read yet ([`prepare`] does
+/// that), so every usage error is found here, and unit-tested here.
 pub(crate) struct Plan {
-    pub(crate) payload: Arc<Payload>,
+    pub(crate) payload: PayloadSource,
+    /// Whether the payload is padded (Padmé) before encryption.
+    pub(crate) pad: bool,
     /// The largest ciphertext one upload carries; more is split into parts.
     pub(crate) part_size: u64,
-    pub(crate) network: host::Network,
+    pub(crate) network: crate::plan::NetworkPlan,
     /// Where the ciphertext goes, in order: tfLink-compatible hosts or relays. A share
-    /// that cannot be uploaded to one goes whole to the next.
+    /// that cannot be uploaded to one goes whole to the next. A relay's API key is
+    /// still to be read when it comes from `--relay-key-file`.
     pub(crate) hosts: Vec<Host>,
     /// Where the hosts' addresses came from (`--server`, `SHARE_SERVER`, …).
     pub(crate) hosts_from: &'static str,
+    /// `--relay-key-file`, read by [`prepare`].
+    pub(crate) relay_key_file: Option<PathBuf>,
     /// Whether a relay share's receipt is kept.
+    pub(crate) keep_receipt: bool,
+    /// Where the user's own passphrase comes from; `None` means generate one (or
+    /// recipients are given).
+    pub(crate) own_source: Option<passphrase::Source>,
+    /// Public keys given with `-r`, parsed, with their text for the report.
+    pub(crate) recipients: Vec<(String, crypto::BoxedRecipient)>,
+    /// Files of public keys given with `-R`, read by [`prepare`].
+    pub(crate) recipients_files: Vec<PathBuf>,
+    pub(crate) passphrase_out: Option<PathBuf>,
+    pub(crate) format: SendFormat,
+    pub(crate) qr: bool,
+    pub(crate) quiet: bool,
+}
+
+/// A plan with its inputs read and checked: what the send acts on.
+pub(crate) struct Prepared {
+    pub(crate) payload: Arc<Payload>,
+    pub(crate) part_size: u64,
+    pub(crate) network: host::Network,
+    pub(crate) hosts: Vec<Host>,
+    pub(crate) hosts_from: &'static str,
     pub(crate) keep_receipt: bool,
     /// The user's own passphrase, already read and checked; `None` means generate one.
     pub(crate) own_passphrase: Option<SecretString>,
@@ -64,8 +99,8 @@ pub(crate) struct Plan {
     pub(crate) quiet: bool,
 }
 
-/// Validates flags, environment and inputs. Fails with exit 2 (or 7 for unreadable input)
-/// before anything is encrypted or sent.
+/// Checks flags and environment and decides what to do (exit 2 for a usage error),
+/// reading nothing.
 pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     crate::plan::check_relay_flags(&args.relay)?;
     let hosts = hosts(&args, env)?;
@@ -78,37 +113,23 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     for text in &args.recipients {
         recipients.push((text.trim().to_owned(), crypto::parse_recipient(text)?));
     }
-    for path in &args.recipients_files {
-        recipients.extend(crypto::read_recipients_file(path)?);
-    }
-    if !recipients.is_empty() {
-        let keys: Vec<_> = recipients.iter().map(|(_, key)| key).collect();
-        crypto::check_header_fits(&keys)?;
-    }
+    let has_recipients = !recipients.is_empty() || !args.recipients_files.is_empty();
     // With recipients there is no passphrase: SHARE_PASSPHRASE in the environment is ignored.
     let own_source =
         passphrase::own_source(args.passphrase_file.as_deref(), env.passphrase_is_set())
-            .filter(|_| recipients.is_empty());
-    if own_source == Some(passphrase::Source::Stdin) {
-        if args.paths.iter().any(|path| path.as_os_str() == "-") {
-            return Err(CliError::StdinWantedTwice.into());
+            .filter(|_| !has_recipients);
+    let payload = payload_source(&args.paths, args.name.as_deref())?;
+    if let Some(source) = &own_source {
+        if *source == passphrase::Source::Stdin {
+            if is_stdin(&payload) {
+                return Err(CliError::StdinWantedTwice.into());
+            }
+            if env.stdin_is_terminal {
+                return Err(CliError::PassphraseStdinIsTerminal.into());
+            }
         }
-        if env.stdin_is_terminal {
-            return Err(CliError::PassphraseStdinIsTerminal.into());
-        }
+        env.check_passphrase_text(source)?;
     }
-    let passphrase_from_env = own_source == Some(passphrase::Source::Env);
-    let own_passphrase = match own_source {
-        Some(source) => {
-            env.check_passphrase_text(&source)?;
-            let secret =
-                passphrase::read(&source, env.passphrase.as_ref(), &mut prompt::passphrase)?;
-            passphrase::check_strength(&secret)?;
-            Some(secret)
-        }
-        None => None,
-    };
-    let network = crate::plan::network(&args.network, args.quiet)?;
     if let Some(largest) = hosts
         .iter()
         .filter_map(|host| host.profile().largest_upload)
@@ -121,25 +142,22 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
         }
         .into());
     }
-    let mut payload = collect_payload(&args.paths, args.name.as_deref())?;
-    if !args.no_pad {
-        payload.pad();
-    }
     Ok(Plan {
+        payload,
+        pad: !args.no_pad,
         part_size: args.part_size,
-        payload: Arc::new(payload),
-        network,
-        keep_receipt: !args.relay.no_receipt,
+        network: crate::plan::network_plan(&args.network, args.quiet),
         hosts_from: if args.relay.relays.is_empty() {
             args.host.servers_from
         } else {
             args.relay.relays_from
         },
         hosts,
-        own_passphrase,
-        passphrase_from_env,
-        recipient_texts: recipients.iter().map(|(text, _)| text.clone()).collect(),
-        recipients: Arc::new(recipients.into_iter().map(|(_, key)| key).collect()),
+        relay_key_file: args.relay.relay_key_file,
+        keep_receipt: !args.relay.no_receipt,
+        own_source,
+        recipients,
+        recipients_files: args.recipients_files,
         passphrase_out: args.passphrase_out,
         format,
         qr: args.qr,
@@ -147,8 +165,72 @@ pub(crate) fn plan(args: SendArgs, env: &Environment) -> Result<Plan> {
     })
 }
 
+fn is_stdin(payload: &PayloadSource) -> bool {
+    matches!(payload, PayloadSource::Stdin { .. })
+}
+
+/// Reads what the plan names, in the order a user fixes things: the relay's key file,
+/// the recipients files, the passphrase (prompting if need be), the CA roots, then the
+/// payload (standard input is read to its end here). Fails with exit 2, or 7 for an
+/// unreadable input, before anything is encrypted or sent.
+pub(crate) fn prepare(plan: Plan, env: &Environment) -> Result<Prepared> {
+    let mut hosts = plan.hosts;
+    if let Some(path) = &plan.relay_key_file {
+        let key = relay::read_secret_file(path, "--relay-key-file", "the relay's API key")?;
+        for host in &mut hosts {
+            if let Host::Relay(relay) = host {
+                relay.key = Some(key.clone());
+            }
+        }
+    }
+    let mut recipients = plan.recipients;
+    for path in &plan.recipients_files {
+        recipients.extend(crypto::read_recipients_file(path)?);
+    }
+    if !recipients.is_empty() {
+        let keys: Vec<_> = recipients.iter().map(|(_, key)| key).collect();
+        crypto::check_header_fits(&keys)?;
+    }
+    let own_passphrase = match &plan.own_source {
+        Some(source) => {
+            let secret =
+                passphrase::read(source, env.passphrase.as_ref(), &mut prompt::passphrase)?;
+            passphrase::check_strength(&secret)?;
+            Some(secret)
+        }
+        None => None,
+    };
+    let network = plan.network.connect()?;
+    let mut payload = match &plan.payload {
+        PayloadSource::Stdin { name } => {
+            Payload::from_stdin(name, spool::StdinSpool::read_stdin()?)?
+        }
+        PayloadSource::Paths(paths) => Payload::collect(paths)?,
+    };
+    if plan.pad {
+        payload.pad();
+    }
+    Ok(Prepared {
+        payload: Arc::new(payload),
+        part_size: plan.part_size,
+        network,
+        hosts,
+        hosts_from: plan.hosts_from,
+        keep_receipt: plan.keep_receipt,
+        own_passphrase,
+        passphrase_from_env: plan.own_source == Some(passphrase::Source::Env),
+        recipient_texts: recipients.iter().map(|(text, _)| text.clone()).collect(),
+        recipients: Arc::new(recipients.into_iter().map(|(_, key)| key).collect()),
+        passphrase_out: plan.passphrase_out,
+        format: plan.format,
+        qr: plan.qr,
+        quiet: plan.quiet,
+    })
+}
+
 /// The hosts to try in order: the relays when `--relay` (or `SHARE_RELAY`) names any,
-/// otherwise the tfLink-compatible servers (`--server`, `SHARE_SERVER`, or tfLink).
+/// otherwise the tfLink-compatible servers (`--server`, `SHARE_SERVER`, or tfLink). A
+/// relay's key is `SHARE_RELAY_KEY`'s here; `--relay-key-file` replaces it in [`prepare`].
 fn hosts(args: &SendArgs, env: &Environment) -> Result<Vec<Host>> {
     let relays = crate::plan::addresses(&args.relay.relays);
     if relays.is_empty() {
@@ -170,11 +252,7 @@ fn hosts(args: &SendArgs, env: &Environment) -> Result<Vec<Host>> {
             .collect();
     }
     let key = match &args.relay.relay_key_file {
-        Some(path) => Some(relay::read_secret_file(
-            path,
-            "--relay-key-file",
-            "the relay's API key",
-        )?),
+        Some(_) => None,
         None => env.relay_key.clone(),
     };
     let allow_ips = args
@@ -199,22 +277,21 @@ fn hosts(args: &SendArgs, env: &Environment) -> Result<Vec<Host>> {
         .collect()
 }
 
-/// The files to send, or standard input for `-` (read to its end, spooled encrypted).
-fn collect_payload(paths: &[PathBuf], name: Option<&str>) -> Result<Payload> {
+/// The files to send, or standard input for `-` (alone, with an optional `--name`).
+fn payload_source(paths: &[PathBuf], name: Option<&str>) -> Result<PayloadSource> {
     let stdin = paths.iter().any(|path| path.as_os_str() == "-");
     match (stdin, paths.len(), name) {
-        (true, 1, name) => Ok(Payload::from_stdin(
-            name.unwrap_or("stdin"),
-            spool::StdinSpool::read_stdin()?,
-        )?),
+        (true, 1, name) => Ok(PayloadSource::Stdin {
+            name: name.unwrap_or("stdin").to_owned(),
+        }),
         (true, _, _) => Err(CliError::StdinNotAlone.into()),
         (false, _, Some(_)) => Err(CliError::NameWithoutStdin.into()),
-        (false, _, None) => Ok(Payload::collect(paths)?),
+        (false, _, None) => Ok(PayloadSource::Paths(paths.to_vec())),
     }
 }
 
 pub(crate) async fn run(args: SendArgs, env: &Environment) -> Result<()> {
-    let plan = plan(args, env)?;
+    let plan = prepare(plan(args, env)?, env)?;
     let show_status = !plan.quiet;
     for skipped in &plan.payload.skipped {
         report::status(
@@ -428,7 +505,10 @@ const MAX_PREFIX: u64 = 1024;
 /// may not (unreachable, 5xx or 429 after the retries, an unusable reply), the whole
 /// share, parts and index alike, starts again on the next, and stderr names both; any
 /// other failure, or one on the last host, ends the send. A share never spans two hosts.
-async fn upload_with_failover<'p>(plan: &'p Plan, secret: &Secret) -> Result<(&'p Host, Uploaded)> {
+async fn upload_with_failover<'p>(
+    plan: &'p Prepared,
+    secret: &Secret,
+) -> Result<(&'p Host, Uploaded)> {
     let mut hosts = plan.hosts.iter().peekable();
     while let Some(host) = hosts.next() {
         let failure = match upload_share(plan, host, secret).await {
@@ -463,7 +543,7 @@ async fn upload_with_failover<'p>(plan: &'p Plan, secret: &Secret) -> Result<(&'
 /// Sends the payload to one host: streamed straight into one upload when its ciphertext
 /// fits one part, otherwise encrypted once into a spool file and uploaded as parts plus
 /// an index.
-async fn upload_share(plan: &Plan, host: &Host, secret: &Secret) -> Result<Uploaded> {
+async fn upload_share(plan: &Prepared, host: &Host, secret: &Secret) -> Result<Uploaded> {
     let client = host::LazyUploadClient::new(&plan.network);
     // The size is known up front (to within the header, corrected once it is written),
     // so the upload bar shows a total, a percentage and the time left, like downloads.
@@ -528,7 +608,7 @@ impl Counted {
 /// One attempt at a single-part share: encryption on a blocking thread feeding the upload.
 /// Every attempt encrypts afresh, so a retry never re-sends part of an earlier body.
 async fn upload_streaming(
-    plan: &Plan,
+    plan: &Prepared,
     host: &Host,
     secret: &Secret,
     client: &host::LazyUploadClient,
@@ -601,7 +681,7 @@ fn joined<T>(
 /// when the process ends however it ends), upload its parts with bounded parallelism,
 /// each retried on its own, then the index that the link will point to.
 async fn upload_in_parts(
-    plan: &Plan,
+    plan: &Prepared,
     host: &Host,
     secret: &Secret,
     client: &host::LazyUploadClient,
@@ -747,4 +827,217 @@ impl Drop for PassphraseFile {
             let _ = fs::remove_file(&self.path);
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every usage error of `send` comes from [`plan`], which reads nothing: these tests
+    //! give it paths, key files and CA files that do not exist, and it must not care.
+
+    use clap::Parser;
+    use share_client::error::Kind;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn args(line: &[&str]) -> SendArgs {
+        let mut full = vec!["share", "send"];
+        full.extend_from_slice(line);
+        match Cli::try_parse_from(full).expect("parses").command {
+            Command::Send(args) => args,
+            _ => unreachable!("a send"),
+        }
+    }
+
+    /// The one line shown for a plan's error, and its exit code.
+    fn refused(line: &[&str], env: &Environment) -> (String, u8) {
+        let err = plan(args(line), env).err().expect("refused");
+        let kind = crate::error::kind_of(&err).expect("a typed error");
+        (crate::error::one_line(&err), kind.exit_code())
+    }
+
+    fn assert_usage(line: &[&str], env: &Environment, starts: &str) {
+        let (text, code) = refused(line, env);
+        assert_eq!(code, Kind::Usage.exit_code(), "{line:?}: {text}");
+        assert!(text.starts_with(starts), "{line:?}: {text}");
+    }
+
+    #[test]
+    fn a_plan_reads_nothing() {
+        let plan = plan(
+            args(&[
+                "--ca-file",
+                "/nonexistent/ca.pem",
+                "-R",
+                "/nonexistent/team.txt",
+                "--json",
+                "/nonexistent/payload.bin",
+            ]),
+            &Environment::default(),
+        )
+        .expect("nothing is read while planning");
+        assert_eq!(
+            plan.payload,
+            PayloadSource::Paths(vec![PathBuf::from("/nonexistent/payload.bin")])
+        );
+        assert_eq!(plan.recipients_files.len(), 1);
+        assert!(plan.own_source.is_none(), "recipients mean no passphrase");
+        assert_eq!(plan.format, SendFormat::Json);
+        let to_file = plan_with(&["--passphrase-out", "/nonexistent/pass.txt", "x"]);
+        assert_eq!(to_file.format, SendFormat::LinkOnly);
+
+        let relay = plan_of_relay(&["--relay-key-file", "/nonexistent/key", "a.txt"]);
+        assert_eq!(
+            relay.relay_key_file.as_deref(),
+            Some(Path::new("/nonexistent/key"))
+        );
+        assert!(matches!(&relay.hosts[..], [Host::Relay(target)] if target.key.is_none()));
+    }
+
+    fn plan_of_relay(line: &[&str]) -> Plan {
+        let mut full = vec!["--relay", "http://127.0.0.1:9"];
+        full.extend_from_slice(line);
+        plan(args(&full), &Environment::default()).expect("planned")
+    }
+
+    #[test]
+    fn hosts_come_in_order_and_name_their_source() {
+        let plan = plan(
+            args(&[
+                "--server",
+                "http://a.test",
+                "--server",
+                "http://b.test/",
+                "x",
+            ]),
+            &Environment::default(),
+        )
+        .unwrap();
+        let addresses: Vec<String> = plan
+            .hosts
+            .iter()
+            .map(|host| host.address().to_string())
+            .collect();
+        assert_eq!(addresses, ["http://a.test/", "http://b.test/"]);
+        assert_eq!(plan.hosts_from, "--server");
+        let default = plan_with(&["x"]);
+        assert_eq!(default.hosts[0].address().as_str(), "https://tmpfile.link/");
+    }
+
+    fn plan_with(line: &[&str]) -> Plan {
+        plan(args(line), &Environment::default()).expect("planned")
+    }
+
+    #[test]
+    fn every_usage_error_is_found_by_the_plan() {
+        let env = Environment::default();
+        assert_usage(
+            &["--downloads", "2", "x"],
+            &env,
+            "--downloads needs a relay",
+        );
+        assert_usage(&["--no-receipt", "x"], &env, "--no-receipt needs a relay");
+        assert_usage(
+            &[
+                "--relay",
+                "http://127.0.0.1:9",
+                "--allow-ip",
+                "10.0.0.0/33",
+                "x",
+            ],
+            &env,
+            "--allow-ip 10.0.0.0/33 is not an address",
+        );
+        assert_usage(
+            &["--part-size", "200M", "x"],
+            &env,
+            "--part-size 200000000 is over the host's limit",
+        );
+        assert_usage(
+            &["-", "x"],
+            &env,
+            "`-` (standard input) must be the only PATH",
+        );
+        assert_usage(&["--name", "n.txt", "x"], &env, "--name only applies");
+        assert_usage(
+            &["--passphrase-file", "-", "-"],
+            &env,
+            "--passphrase-file - and the path - both want standard input",
+        );
+        let terminal = Environment {
+            stdin_is_terminal: true,
+            ..Environment::default()
+        };
+        assert_usage(
+            &["--passphrase-file", "-", "x"],
+            &terminal,
+            "--passphrase-file - reads standard input, which is a terminal",
+        );
+        assert_usage(
+            &["--server", "tmpfile.link", "x"],
+            &env,
+            "--server does not start with http:// or https://",
+        );
+        assert_usage(
+            &["--server", "ftp://tmpfile.link", "x"],
+            &env,
+            "--server must be an http:// or https:// address",
+        );
+        assert_usage(
+            &["--relay", "relay.example", "x"],
+            &env,
+            "--relay does not start with http:// or https://",
+        );
+        assert_usage(&["-r", "age1notakey", "x"], &env, "the value given to -r");
+        assert_usage(
+            &[
+                "-r",
+                "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX",
+                "x",
+            ],
+            &env,
+            "-r was given a private key",
+        );
+        let half_account = Environment {
+            tflink_user_id: Some("user".into()),
+            ..Environment::default()
+        };
+        assert_usage(
+            &["x"],
+            &half_account,
+            "TFLINK_USER_ID and TFLINK_AUTH_TOKEN must be set together",
+        );
+        let not_utf8 = Environment {
+            passphrase_not_utf8: true,
+            ..Environment::default()
+        };
+        assert_usage(&["x"], &not_utf8, "SHARE_PASSPHRASE is not valid UTF-8");
+    }
+
+    #[test]
+    fn where_the_passphrase_comes_from_is_decided_without_reading_it() {
+        let env = Environment {
+            passphrase: Some(SecretString::from("from the environment")),
+            ..Environment::default()
+        };
+        assert_eq!(
+            plan(args(&["x"]), &env).unwrap().own_source,
+            Some(passphrase::Source::Env)
+        );
+        assert_eq!(
+            plan(args(&["--passphrase-file", "/nonexistent", "x"]), &env)
+                .unwrap()
+                .own_source,
+            Some(passphrase::Source::File(PathBuf::from("/nonexistent")))
+        );
+        assert!(
+            plan(args(&["-r", RECIPIENT, "x"]), &env)
+                .unwrap()
+                .own_source
+                .is_none()
+        );
+        assert_eq!(plan_with(&["x"]).own_source, None);
+    }
+
+    const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 }
